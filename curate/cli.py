@@ -1,0 +1,111 @@
+"""The ``curate`` command line: run, explain, inspect, stages."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from curate import __version__
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from curate.pipeline import load_pipeline
+    from curate.run import run_pipeline
+
+    pipeline = load_pipeline(args.pipeline)
+    if args.paths_base_url:
+        pipeline.input.paths_base_url = args.paths_base_url
+    if args.limit:
+        pipeline.input.limit = args.limit
+    if args.num_cpus:
+        pipeline.execution.num_cpus = args.num_cpus
+    result = run_pipeline(
+        pipeline,
+        inputs=args.input,
+        output=args.output,
+        executor=args.executor,
+        ray_address=args.ray_address,
+        overwrite=args.overwrite,
+        progress=not args.quiet,
+    )
+    return 0 if result.stats.get("warning") is None else 1
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from curate.pipeline import load_pipeline
+
+    print(load_pipeline(args.pipeline).describe())
+    return 0
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from curate.inspect import inspect_output
+
+    inspect_output(args.directory, samples=args.samples, show_rejects=args.rejects)
+    return 0
+
+
+def _cmd_stages(args: argparse.Namespace) -> int:
+    from curate.registry import registered_stages
+
+    for name, cls in registered_stages().items():
+        doc = (cls.__doc__ or "").strip().splitlines()
+        kind = "actor" if cls.stateful else "task"
+        print(f"{name:<28} {kind:<6} {doc[0] if doc else ''}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="curate", description="Curate pre-training data on Ray.")
+    parser.add_argument("--version", action="version", version=f"curate {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a YAML pipeline")
+    run.add_argument("pipeline", help="pipeline YAML file (see pipelines/)")
+    run.add_argument("--input", "-i", nargs="+", action="extend", help="files, directories, globs, URLs (s3://, https://) or *.paths.gz listings")
+    run.add_argument("--output", "-o", help="output directory (local path or URL)")
+    run.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"), help="Ray cluster to run on (default: start a local Ray)")
+    run.add_argument("--executor", choices=["ray", "local"], default="ray", help="'local' runs in this process without Ray (debugging)")
+    run.add_argument("--overwrite", action="store_true", help="delete earlier output in the directory and start fresh")
+    run.add_argument("--paths-base-url", help="prefix for the lines of a warc.paths.gz listing (default https://data.commoncrawl.org/)")
+    run.add_argument("--limit", type=int, help="process only the first N inputs")
+    run.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    run.set_defaults(func=_cmd_run)
+
+    explain = sub.add_parser("explain", help="print how a pipeline will run")
+    explain.add_argument("pipeline")
+    explain.set_defaults(func=_cmd_explain)
+
+    inspect = sub.add_parser("inspect", help="summarise an output directory")
+    inspect.add_argument("directory")
+    inspect.add_argument("--samples", type=int, default=3, help="sample documents to show")
+    inspect.add_argument("--rejects", action="store_true", help="also show sample rejected documents per reason")
+    inspect.set_defaults(func=_cmd_inspect)
+
+    stages = sub.add_parser("stages", help="list the registered stages")
+    stages.set_defaults(func=_cmd_stages)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from curate.inputs import InputError
+    from curate.pipeline import PipelineConfigError
+    from curate.registry import UnknownStageError
+    from curate.run import RunError
+    from curate.stage import MissingDependencyError
+
+    try:
+        return args.func(args)
+    except (RunError, InputError, PipelineConfigError, UnknownStageError, MissingDependencyError, FileNotFoundError, ValueError) as exc:
+        print(f"curate: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("curate: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

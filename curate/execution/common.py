@@ -1,0 +1,62 @@
+"""Pieces both executors share: reading one input, running a stage, writing a batch."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from curate.execution.progress import ProgressClient
+from curate.output import OutputLayout, write_parts
+from curate.pipeline import OutputConfig
+from curate.readers.base import InputFile, Reader, ReadReport
+from curate.schema import DROPPED_BY, INPUT_KEY
+from curate.stage import Stage, run_stage
+
+
+def read_input(
+    reader: Reader, source: InputFile, layout: OutputLayout, progress: ProgressClient
+) -> Iterator[pa.Table]:
+    """Yield the input's batches tagged with its key; record the read report at the end.
+
+    Any failure while reading marks the input damaged and keeps what was read before it.
+    """
+    report = ReadReport(input=source.path, key=source.key)
+    records_seen = 0
+    try:
+        for table in reader.read(source, report):
+            table = table.append_column(INPUT_KEY, pa.array([source.key] * table.num_rows, pa.string()))
+            progress.add_read(report.records - records_seen, table.num_rows)
+            records_seen = report.records
+            yield table
+    except Exception as exc:  # a reader bug or an unreadable input must not stop the run
+        report.damaged = f"reader failed: {type(exc).__name__}: {exc}"
+        report.damaged += " | " + traceback.format_exc(limit=2).strip().splitlines()[-1]
+    if records_seen != report.records:
+        progress.add_read(report.records - records_seen, 0)
+    layout.write_json(layout.report_path(source.key), report.to_dict())
+    progress.input_done(report.to_dict())
+
+
+def apply_stage(stage: Stage, table: pa.Table, progress: ProgressClient) -> pa.Table:
+    out, stats = run_stage(stage, table)
+    progress.add_stage(stats.to_dict())
+    return out
+
+
+def write_batch(
+    layout: OutputLayout, table: pa.Table, config: OutputConfig, progress: ProgressClient
+) -> list[dict[str, Any]]:
+    written = write_parts(layout, table, config)
+    kept = sum(f["rows"] for f in written if f["kind"] == "data")
+    progress.add_written(kept, sum(f["rows"] for f in written) - kept)
+    return written
+
+
+def count_live(table: pa.Table) -> int:
+    if DROPPED_BY not in table.column_names:
+        return table.num_rows
+    return table.num_rows - pc.sum(pc.is_valid(table[DROPPED_BY])).as_py()

@@ -1,0 +1,37 @@
+"""In-process executor: no Ray.  Used by unit tests and ``curate run --executor local``."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from curate.execution.common import apply_stage, read_input, write_batch
+from curate.execution.progress import ProgressClient
+from curate.output import OutputLayout
+from curate.pipeline import OutputConfig
+from curate.readers.base import InputFile, Reader
+from curate.stage import Stage
+
+
+def execute_local(
+    inputs: list[InputFile],
+    reader: Reader,
+    stages: list[Stage],
+    layout: OutputLayout,
+    output: OutputConfig,
+    progress: ProgressClient,
+) -> None:
+    pending: list[pa.Table] = []
+    pending_rows = 0
+    for source in inputs:
+        for table in read_input(reader, source, layout, progress):
+            for stage in stages:
+                table = apply_stage(stage, table, progress)
+            pending.append(table)
+            pending_rows += table.num_rows
+            if pending_rows >= output.min_rows_per_file:
+                write_batch(layout, pa.concat_tables(pending, promote_options="permissive"), output, progress)
+                pending, pending_rows = [], 0
+        # Flush per input so a finished input is complete on disk before the next starts.
+        if pending:
+            write_batch(layout, pa.concat_tables(pending, promote_options="permissive"), output, progress)
+            pending, pending_rows = [], 0

@@ -1,0 +1,256 @@
+"""The output directory: Parquet parts, rejects, resume state, statistics and manifest.
+
+Layout of ``DIR``::
+
+    data/part-<input key>-<id>.parquet      kept documents (zstd)
+    rejects/part-<input key>-<id>.parquet   dropped rows, with dropped_by and reason
+    stats.json                              per-stage rows in/out, drops by reason, time
+    manifest.json                           every file with its row count, totals, config
+    _curate/inputs/<input key>.json         what the reader saw in each finished input
+
+Every file is written under a temporary name and renamed into place, so a killed run never
+leaves a file that looks complete.  An input is complete when the reader's report exists
+and the rows in its parts add up to the rows the reader emitted; resume redoes the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import fsspec
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from curate.pipeline import OutputConfig
+from curate.readers.base import ReadReport
+from curate.schema import (
+    DROPPED_BY,
+    ID,
+    INPUT_KEY,
+    INTERNAL_COLUMNS,
+    PAYLOAD,
+    REASON,
+    REJECT_DROPPED_BY,
+    REJECT_REASON,
+    SOURCE,
+    TEXT,
+    URL,
+)
+
+PART_NAME = re.compile(r"^part-(?P<key>.+)-(?P<uid>[0-9a-f]{12})\.parquet$")
+TMP_PREFIX = ".tmp-"
+
+
+@dataclass
+class OutputLayout:
+    """Paths inside an output directory (local path or fsspec URL)."""
+
+    root: str
+
+    def __post_init__(self) -> None:
+        self.fs, self.base = fsspec.core.url_to_fs(self.root)
+        self.base = self.base.rstrip("/")
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.base, *parts])
+
+    @property
+    def data_dir(self) -> str:
+        return self.path("data")
+
+    @property
+    def rejects_dir(self) -> str:
+        return self.path("rejects")
+
+    @property
+    def state_dir(self) -> str:
+        return self.path("_curate", "inputs")
+
+    def makedirs(self) -> None:
+        for d in (self.data_dir, self.rejects_dir, self.state_dir):
+            self.fs.makedirs(d, exist_ok=True)
+
+    def exists(self) -> bool:
+        return self.fs.exists(self.base)
+
+    def has_output(self) -> bool:
+        return any(self.fs.exists(p) for p in (self.data_dir, self.rejects_dir, self.state_dir))
+
+    # -- atomic writes ----------------------------------------------------------------------
+    def _commit(self, tmp: str, final: str) -> None:
+        if self.fs.protocol in ("file", "local") or "file" in (self.fs.protocol or ()):
+            os.replace(tmp, final)
+        else:
+            self.fs.mv(tmp, final)
+
+    def write_text(self, final: str, text: str) -> None:
+        directory, name = final.rsplit("/", 1)
+        tmp = f"{directory}/{TMP_PREFIX}{name}.{uuid.uuid4().hex[:8]}"
+        with self.fs.open(tmp, "w") as f:
+            f.write(text)
+        self._commit(tmp, final)
+
+    def write_json(self, final: str, data: Any) -> None:
+        self.write_text(final, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+    def read_json(self, path: str) -> Any:
+        with self.fs.open(path, "r") as f:
+            return json.load(f)
+
+    def write_parquet(self, directory: str, name: str, table: pa.Table, config: OutputConfig) -> str:
+        final = f"{directory}/{name}"
+        tmp = f"{directory}/{TMP_PREFIX}{name}"
+        with self.fs.open(tmp, "wb") as f:
+            pq.write_table(
+                table,
+                f,
+                compression=config.compression,
+                compression_level=config.compression_level,
+                row_group_size=config.row_group_rows,
+            )
+        self._commit(tmp, final)
+        return final
+
+    # -- listing ----------------------------------------------------------------------------
+    def part_files(self, directory: str) -> list[str]:
+        if not self.fs.exists(directory):
+            return []
+        return sorted(p for p in self.fs.ls(directory, detail=False) if PART_NAME.match(p.rsplit("/", 1)[-1]))
+
+    def tmp_files(self) -> list[str]:
+        found = []
+        for d in (self.data_dir, self.rejects_dir, self.state_dir, self.base):
+            if self.fs.exists(d):
+                found += [p for p in self.fs.ls(d, detail=False) if p.rsplit("/", 1)[-1].startswith(TMP_PREFIX)]
+        return found
+
+    def report_path(self, key: str) -> str:
+        return f"{self.state_dir}/{key}.json"
+
+
+def part_key(path: str) -> str | None:
+    match = PART_NAME.match(path.rsplit("/", 1)[-1])
+    return match.group("key") if match else None
+
+
+def _data_table(table: pa.Table) -> pa.Table:
+    drop = [c for c in (*INTERNAL_COLUMNS, PAYLOAD) if c in table.column_names]
+    return table.drop_columns(drop)
+
+
+def _rejects_table(table: pa.Table, mode: str) -> pa.Table:
+    table = table.rename_columns(
+        [REJECT_DROPPED_BY if c == DROPPED_BY else REJECT_REASON if c == REASON else c for c in table.column_names]
+    )
+    drop = [c for c in (INPUT_KEY, PAYLOAD) if c in table.column_names]
+    table = table.drop_columns(drop)
+    if mode == "minimal":
+        keep = [c for c in (ID, URL, SOURCE, REJECT_DROPPED_BY, REJECT_REASON) if c in table.column_names]
+        table = table.select(keep)
+    return table
+
+
+def _normalise_types(table: pa.Table) -> pa.Table:
+    """Give columns that are all-null (type ``null``) a concrete type for Parquet readers."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_null(f.type):
+            target = pa.large_string() if f.name == TEXT else pa.string()
+            table = table.set_column(i, f.name, pa.nulls(table.num_rows, target))
+    return table
+
+
+def write_parts(layout: OutputLayout, table: pa.Table, config: OutputConfig) -> list[dict[str, Any]]:
+    """Write one batch: split by input, then kept vs rejected; returns the files written."""
+    written: list[dict[str, Any]] = []
+    if table.num_rows == 0:
+        return written
+    keys = pc.unique(table[INPUT_KEY]).to_pylist()
+    for key in keys:
+        part = table.filter(pc.equal(table[INPUT_KEY], key)) if len(keys) > 1 else table
+        if DROPPED_BY in part.column_names:
+            dropped = pc.is_valid(part[DROPPED_BY])
+            kept, rejected = part.filter(pc.invert(dropped)), part.filter(dropped)
+        else:
+            kept, rejected = part, part.slice(0, 0)
+        uid = uuid.uuid4().hex[:12]
+        for kind, rows, directory in (
+            ("data", kept, layout.data_dir),
+            ("rejects", rejected, layout.rejects_dir),
+        ):
+            if rows.num_rows == 0:
+                continue
+            out = _data_table(rows) if kind == "data" else _rejects_table(rows, config.rejects)
+            out = _normalise_types(out)
+            path = layout.write_parquet(directory, f"part-{key}-{uid}.parquet", out, config)
+            written.append({"kind": kind, "path": path, "input": key, "rows": rows.num_rows})
+    return written
+
+
+def rows_per_input(layout: OutputLayout) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Rows written per input key (data + rejects), and every part file with its rows."""
+    counts: dict[str, int] = {}
+    files = []
+    for kind, directory in (("data", layout.data_dir), ("rejects", layout.rejects_dir)):
+        for path in layout.part_files(directory):
+            key = part_key(path)
+            with layout.fs.open(path, "rb") as f:
+                rows = pq.ParquetFile(f).metadata.num_rows
+            counts[key] = counts.get(key, 0) + rows
+            files.append({"kind": kind, "path": path, "input": key, "rows": rows})
+    return counts, files
+
+
+def load_reports(layout: OutputLayout) -> dict[str, ReadReport]:
+    reports = {}
+    if not layout.fs.exists(layout.state_dir):
+        return reports
+    for path in layout.fs.ls(layout.state_dir, detail=False):
+        name = path.rsplit("/", 1)[-1]
+        if name.startswith(TMP_PREFIX) or not name.endswith(".json"):
+            continue
+        data = layout.read_json(path)
+        reports[data["key"]] = ReadReport(**data)
+    return reports
+
+
+def plan_resume(layout: OutputLayout, keys: Iterable[str]) -> tuple[set[str], set[str]]:
+    """Split input keys into (complete, to_redo) and delete the partial output of the latter.
+
+    Also removes temporary files a killed run left behind.
+    """
+    for tmp in layout.tmp_files():
+        layout.fs.rm(tmp)
+    reports = load_reports(layout)
+    counts, files = rows_per_input(layout)
+    complete, redo = set(), set()
+    for key in keys:
+        report = reports.get(key)
+        if report is not None and counts.get(key, 0) == report.rows:
+            complete.add(key)
+        else:
+            redo.add(key)
+    stale = [f["path"] for f in files if f["input"] in redo]
+    for path in stale:
+        layout.fs.rm(path)
+    for key in redo:
+        if layout.fs.exists(layout.report_path(key)):
+            layout.fs.rm(layout.report_path(key))
+    return complete, redo
+
+
+def clear_output(layout: OutputLayout) -> None:
+    """``--overwrite``: remove everything curate wrote in the directory."""
+    for d in (layout.data_dir, layout.rejects_dir, layout.path("_curate")):
+        if layout.fs.exists(d):
+            layout.fs.rm(d, recursive=True)
+    for name in ("stats.json", "manifest.json"):
+        p = layout.path(name)
+        if layout.fs.exists(p):
+            layout.fs.rm(p)

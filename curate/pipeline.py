@@ -1,0 +1,152 @@
+"""Pipelines: a reader, an ordered list of stages, and output/execution settings.
+
+A pipeline is written in YAML::
+
+    name: commoncrawl
+    input:
+      format: warc            # warc | jsonl | parquet | auto (by file extension)
+      paths: []               # optional; --input on the command line replaces them
+      options: {max_payload_bytes: 5000000}
+    stages:
+      - extract_html: {engine: trafilatura}
+      - fasttext_language_id: {}
+      - language_filter: {languages: [en], min_score: 0.65}
+    output:
+      rejects: full           # full | minimal (id, url, source, dropped_by, reason)
+    execution:
+      batch_rows: 500
+
+or built in Python with :class:`Pipeline` directly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from curate.registry import build_stage
+from curate.stage import Stage
+
+
+@dataclass
+class InputConfig:
+    format: str = "auto"
+    paths: list[str] = field(default_factory=list)
+    paths_base_url: str = "https://data.commoncrawl.org/"
+    options: dict[str, Any] = field(default_factory=dict)
+    storage_options: dict[str, Any] = field(default_factory=dict)
+    limit: int | None = None
+
+
+@dataclass
+class OutputConfig:
+    path: str | None = None
+    rejects: str = "full"
+    compression: str = "zstd"
+    compression_level: int | None = 3
+    min_rows_per_file: int = 5000
+    row_group_rows: int = 10_000
+
+
+@dataclass
+class ExecutionConfig:
+    batch_rows: int = 500
+    ray_address: str | None = None
+    num_cpus: int | None = None
+    actors_per_stage: int | None = None
+    object_store_memory: int | None = None
+
+
+@dataclass
+class Pipeline:
+    stages: list[Stage]
+    name: str = "pipeline"
+    input: InputConfig = field(default_factory=InputConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    execution: ExecutionConfig = field(default_factory=ExecutionConfig)
+    source_file: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "input": dataclasses.asdict(self.input),
+            "stages": [{stage.name: _plain(stage.config())} for stage in self.stages],
+            "output": dataclasses.asdict(self.output),
+            "execution": dataclasses.asdict(self.execution),
+        }
+
+    def describe(self) -> str:
+        lines = [f"pipeline {self.name}", f"  read      {self.input.format} {self.input.options or ''}".rstrip()]
+        for stage in self.stages:
+            how = "actor pool" if stage.stateful else "tasks"
+            settings = {k: v for k, v in stage.config().items() if v not in (None, {}, [])}
+            lines.append(f"  {how:<10}{stage.stage_id}  {settings}")
+        lines.append(f"  write     parquet ({self.output.compression}), rejects: {self.output.rejects}")
+        return "\n".join(lines)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+class PipelineConfigError(ValueError):
+    pass
+
+
+def _section(cls: type, data: dict[str, Any] | None, what: str) -> Any:
+    data = data or {}
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise PipelineConfigError(f"{what}: unknown settings {sorted(unknown)}; known: {sorted(names)}")
+    return cls(**data)
+
+
+def stages_from_config(entries: list[Any]) -> list[Stage]:
+    stages = []
+    for i, entry in enumerate(entries or []):
+        if isinstance(entry, str):
+            name, config = entry, {}
+        elif isinstance(entry, dict) and len(entry) == 1:
+            name, config = next(iter(entry.items()))
+            config = config or {}
+        else:
+            raise PipelineConfigError(
+                f"stage {i + 1}: write each stage as 'name' or 'name: {{settings}}', got {entry!r}"
+            )
+        stages.append(build_stage(name, config))
+    return stages
+
+
+def pipeline_from_dict(data: dict[str, Any], source_file: str | None = None) -> Pipeline:
+    known = {"name", "description", "input", "stages", "output", "execution"}
+    unknown = set(data) - known
+    if unknown:
+        raise PipelineConfigError(f"unknown top-level keys {sorted(unknown)}; known: {sorted(known)}")
+    return Pipeline(
+        name=data.get("name") or (Path(source_file).stem if source_file else "pipeline"),
+        input=_section(InputConfig, data.get("input"), "input"),
+        stages=stages_from_config(data.get("stages") or []),
+        output=_section(OutputConfig, data.get("output"), "output"),
+        execution=_section(ExecutionConfig, data.get("execution"), "execution"),
+        source_file=source_file,
+    )
+
+
+def load_pipeline(path: str | Path) -> Pipeline:
+    path = Path(path)
+    if not path.exists():
+        raise PipelineConfigError(f"pipeline file {path} does not exist")
+    with path.open() as f:
+        data = yaml.safe_load(f) or {}
+    if not isinstance(data, dict):
+        raise PipelineConfigError(f"{path}: expected a mapping at the top level")
+    return pipeline_from_dict(data, source_file=str(path))

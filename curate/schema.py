@@ -1,0 +1,56 @@
+"""Column names shared by every reader, stage and writer.
+
+Records travel between stages as :class:`pyarrow.Table` batches.  Core columns:
+
+``id``          stable identifier, derived from the input and the record (for WARC the
+                WARC-Record-ID), identical on every re-run.
+``text``        the document text (null until extraction for raw web records).
+``url``         where the document came from (may be null for local datasets).
+``source``      the input it was read from (file path or URL).
+
+Raw web records additionally carry ``payload`` (bytes), ``content_type`` and ``charset``
+until an extraction stage turns them into ``text``.
+
+Rows dropped by a filter keep flowing with ``_dropped_by`` / ``_reason`` set, so that the
+writer can route them to the rejects output; later stages only see live rows.  ``_input``
+names the input a row came from, which is what resume bookkeeping is keyed on.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+ID = "id"
+TEXT = "text"
+URL = "url"
+SOURCE = "source"
+PAYLOAD = "payload"
+CONTENT_TYPE = "content_type"
+CHARSET = "charset"
+WARC_DATE = "date"
+
+DROPPED_BY = "_dropped_by"
+REASON = "_reason"
+INPUT_KEY = "_input"
+
+INTERNAL_COLUMNS = (DROPPED_BY, REASON, INPUT_KEY)
+
+# Names the rejects output uses for the internal drop columns.
+REJECT_DROPPED_BY = "dropped_by"
+REJECT_REASON = "reason"
+
+RAW_WEB_SCHEMA = pa.schema(
+    [
+        pa.field(ID, pa.string()),
+        pa.field(URL, pa.string()),
+        pa.field(SOURCE, pa.string()),
+        pa.field(WARC_DATE, pa.string()),
+        pa.field(CONTENT_TYPE, pa.string()),
+        pa.field(CHARSET, pa.string()),
+        pa.field(PAYLOAD, pa.large_binary()),
+        pa.field(TEXT, pa.large_string()),
+        pa.field(DROPPED_BY, pa.string()),
+        pa.field(REASON, pa.string()),
+        pa.field(INPUT_KEY, pa.string()),
+    ]
+)

@@ -1,0 +1,310 @@
+"""Stages and filters: the units a pipeline is made of.
+
+A stage is a small dataclass whose fields are its configuration.  It maps a
+:class:`pyarrow.Table` to a :class:`pyarrow.Table`.  Subclasses become dataclasses
+automatically (keyword-only fields), so a custom stage is just a class with annotated
+defaults::
+
+    class MinWords(Filter):
+        '''Drop documents with fewer than ``min_words`` words.'''
+        min_words: int = 50
+
+        def score(self, batch):
+            return pc.list_value_length(pc.utf8_split_whitespace(batch["text"]))
+
+        def keep(self, score):
+            return pc.greater_equal(score, self.min_words)
+
+Rows a stage drops are never deleted: they are marked (``_dropped_by`` / ``_reason``) and
+routed by the writer to the rejects output.  :func:`run_stage` hands a stage only the rows
+still alive and re-attaches the rest, so stages never see rejected rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from curate.schema import DROPPED_BY, REASON, TEXT
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What one worker of a stage needs; passed to Ray as task/actor resources."""
+
+    cpus: float = 1.0
+    gpus: float = 0.0
+    memory_bytes: int | None = None
+
+
+def snake_case(name: str) -> str:
+    """``TrafilaturaExtractor`` -> ``trafilatura_extractor``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+class MissingDependencyError(ImportError):
+    """An optional package a stage needs is not installed."""
+
+
+def require(module: str, extra: str | None = None, package: str | None = None) -> Any:
+    """Import ``module`` or fail with a one-line message naming what to install."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        what = f"curate[{extra}]" if extra else (package or module)
+        raise MissingDependencyError(
+            f"this stage needs the '{package or module}' package: pip install '{what}'"
+        ) from exc
+
+
+@dataclass(kw_only=True)
+class Stage:
+    """Base class of every pipeline stage.
+
+    Class attributes (not configuration):
+
+    ``name``       registry name (snake_case of the class name unless set).
+    ``stateful``   True when ``setup()`` loads heavy state (a model): the stage then runs in
+                   a Ray actor pool so the state is loaded once per worker.  Stateless stages
+                   run as Ray tasks.  This is declared, never inferred.
+    ``resources``  what one worker needs.
+
+    ``label`` (a field) names this instance in statistics and rejects; it defaults to
+    ``name`` and only needs setting when one pipeline uses a stage twice.
+    """
+
+    name: ClassVar[str] = "stage"
+    stateful: ClassVar[bool] = False
+    resources: ClassVar[Resources] = Resources()
+
+    label: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            cls.name = snake_case(cls.__name__)
+        if "__dataclass_fields__" not in cls.__dict__:
+            dataclass(kw_only=True)(cls)
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def validate(self) -> None:
+        """Check the configuration cheaply on the driver before a run starts (fail fast)."""
+
+    def setup(self) -> None:
+        """Load heavy state (models, lookup tables).  Called once per worker."""
+
+    def process(self, table: pa.Table) -> pa.Table:
+        """Map a table of live rows to a table.  Set ``_reason`` on rows to drop them."""
+        raise NotImplementedError
+
+    # -- helpers -------------------------------------------------------------------------
+    @property
+    def stage_id(self) -> str:
+        return self.label or self.name
+
+    def config(self) -> dict[str, Any]:
+        """The stage's configuration as plain data (what YAML would hold)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def ensure_setup(self) -> None:
+        if not self.__dict__.get("_curate_setup_done", False):
+            self.setup()
+            self.__dict__["_curate_setup_done"] = True
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Ship configuration only; loaded state (private attributes) is rebuilt by setup().
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
+@dataclass(kw_only=True)
+class Filter(Stage):
+    """A stage that scores rows and keeps some of them.
+
+    ``score(batch)`` returns the measured values: one array (written as the column
+    ``score_column``, default the filter's name), or a dict / table of named arrays (each
+    written as its own typed column).  ``keep(score)`` returns either a boolean mask (False
+    rows are dropped with the reason ``reason``) or a string array of reasons (null keeps
+    the row), for filters with several rules.
+    """
+
+    score_column: ClassVar[str | None] = None
+    write_scores: ClassVar[bool] = True
+    reason: ClassVar[str | None] = None
+
+    def score(self, batch: pa.Table) -> Any:
+        raise NotImplementedError
+
+    def keep(self, score: Any) -> pa.Array:
+        raise NotImplementedError
+
+    def process(self, table: pa.Table) -> pa.Table:
+        scores = self.score(table)
+        decision = self.keep(scores)
+        if isinstance(decision, pa.ChunkedArray):
+            decision = decision.combine_chunks()
+        if not isinstance(decision, pa.Array):
+            decision = pa.array(decision)
+        if self.write_scores and scores is not None:
+            table = _add_score_columns(table, scores, self.score_column or self.name)
+        if pa.types.is_boolean(decision.type):
+            reason = self.reason or self.name
+            reasons = pc.if_else(
+                pc.fill_null(decision, False), pa.scalar(None, pa.string()), reason
+            )
+        else:
+            reasons = decision.cast(pa.string())
+        return mark_dropped(table, reasons)
+
+
+def _add_score_columns(table: pa.Table, scores: Any, default_name: str) -> pa.Table:
+    if isinstance(scores, pa.Table):
+        items = list(zip(scores.column_names, scores.columns))
+    elif isinstance(scores, dict):
+        items = list(scores.items())
+    else:
+        items = [(default_name, scores)]
+    for column_name, values in items:
+        if not isinstance(values, (pa.Array, pa.ChunkedArray)):
+            values = pa.array(values)
+        idx = table.schema.get_field_index(column_name)
+        if idx >= 0:
+            table = table.set_column(idx, column_name, values)
+        else:
+            table = table.append_column(column_name, values)
+    return table
+
+
+def mark_dropped(table: pa.Table, reasons: pa.Array) -> pa.Table:
+    """Set ``_reason`` where ``reasons`` is non-null, keeping earlier reasons."""
+    if REASON in table.column_names:
+        reasons = pc.coalesce(table[REASON], reasons)
+        return table.set_column(table.schema.get_field_index(REASON), REASON, reasons)
+    return table.append_column(REASON, reasons)
+
+
+@dataclass
+class StageBatchStats:
+    """What one stage did to one batch; summed into the run's statistics."""
+
+    stage: str
+    rows_in: int = 0
+    rows_out: int = 0
+    seconds: float = 0.0
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    def merge(self, other: StageBatchStats) -> None:
+        self.rows_in += other.rows_in
+        self.rows_out += other.rows_out
+        self.seconds += other.seconds
+        for key, value in other.dropped.items():
+            self.dropped[key] = self.dropped.get(key, 0) + value
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def ensure_drop_columns(table: pa.Table) -> pa.Table:
+    for column in (DROPPED_BY, REASON):
+        if column not in table.column_names:
+            table = table.append_column(column, pa.nulls(table.num_rows, pa.string()))
+    return table
+
+
+def run_stage(stage: Stage, table: pa.Table) -> tuple[pa.Table, StageBatchStats]:
+    """Run ``stage`` on the live rows of ``table`` and re-attach the rows dropped earlier."""
+    stage.ensure_setup()
+    table = ensure_drop_columns(table)
+    start = time.perf_counter()
+    dropped_before = table[DROPPED_BY]
+    n_dead = table.num_rows - dropped_before.null_count
+    if n_dead == 0:
+        live, dead = table, None
+    else:
+        live_mask = pc.is_null(dropped_before)
+        live, dead = table.filter(live_mask), table.filter(pc.invert(live_mask))
+    stats = StageBatchStats(stage=stage.stage_id, rows_in=live.num_rows)
+    out = stage.process(live) if live.num_rows else live
+    out = ensure_drop_columns(out)
+    newly = pc.and_(pc.is_null(out[DROPPED_BY]), pc.is_valid(out[REASON]))
+    if pc.any(newly).as_py():
+        counts = pc.value_counts(pc.filter(out[REASON], newly))
+        stats.dropped = {
+            item["values"].as_py(): item["counts"].as_py() for item in counts
+        }
+        dropped_by = pc.if_else(newly, stage.stage_id, out[DROPPED_BY])
+        out = out.set_column(out.schema.get_field_index(DROPPED_BY), DROPPED_BY, dropped_by)
+    stats.rows_out = stats.rows_in - sum(stats.dropped.values())
+    stats.seconds = time.perf_counter() - start
+    if dead is not None and dead.num_rows:
+        out = pa.concat_tables([out, dead], promote_options="permissive")
+    return out, stats
+
+
+def live_rows(table: pa.Table) -> pa.Table:
+    """The rows no stage has dropped."""
+    if DROPPED_BY not in table.column_names:
+        return table
+    return table.filter(pc.is_null(table[DROPPED_BY]))
+
+
+def row_filter(
+    fn: Callable[[str], bool] | None = None,
+    *,
+    name: str | None = None,
+    column: str = TEXT,
+    reason: str | None = None,
+    register: bool = True,
+) -> Any:
+    """Turn a function ``text -> bool`` (True keeps) into a registered :class:`Filter`.
+
+    For quick ideas; it runs a Python call per row, so prefer a vectorised
+    :class:`Filter` for anything that ends up in a large run::
+
+        @row_filter
+        def no_lorem(text: str) -> bool:
+            return "lorem ipsum" not in text.lower()
+    """
+
+    def build(func: Callable[[str], bool]) -> type[Filter]:
+        filter_name = name or func.__name__
+        namespace = {
+            "name": filter_name,
+            "reason": reason or filter_name,
+            "write_scores": False,
+            "__doc__": func.__doc__,
+            "__module__": func.__module__,
+            "__qualname__": filter_name,
+        }
+
+        def score(self: Filter, batch: pa.Table) -> pa.Array:
+            values = batch[column].to_pylist()
+            return pa.array([bool(func(v)) if v is not None else False for v in values])
+
+        def keep(self: Filter, score: pa.Array) -> pa.Array:
+            return score
+
+        namespace["score"] = score
+        namespace["keep"] = keep
+        cls = type(filter_name, (Filter,), namespace)
+        cls.row_function = staticmethod(func)  # type: ignore[attr-defined]
+        if register:
+            from curate.registry import register as do_register
+
+            do_register(cls, name=filter_name, replace=True)
+        return cls
+
+    if fn is not None:
+        return build(fn)
+    return build

@@ -1,0 +1,109 @@
+"""``stats.json``: what every stage did, computed from what is on disk.
+
+Counts come from the output itself (rows in the data and rejects files, drop reasons in
+the rejects, the readers' per-input reports), so they are exact and stay right across
+resumed runs; stage times are summed over the runs that contributed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from curate.output import OutputLayout, load_reports, rows_per_input
+from curate.pipeline import Pipeline
+from curate.schema import REJECT_DROPPED_BY, REJECT_REASON
+
+
+def drop_counts(layout: OutputLayout, files: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    for f in files:
+        if f["kind"] != "rejects":
+            continue
+        with layout.fs.open(f["path"], "rb") as handle:
+            table = pq.read_table(handle, columns=[REJECT_DROPPED_BY, REJECT_REASON])
+        grouped = table.group_by([REJECT_DROPPED_BY, REJECT_REASON]).aggregate([([], "count_all")])
+        for row in grouped.to_pylist():
+            key = (row[REJECT_DROPPED_BY], row[REJECT_REASON])
+            counts[key] = counts.get(key, 0) + row["count_all"]
+    return counts
+
+
+def compute_stats(
+    layout: OutputLayout,
+    pipeline: Pipeline,
+    reader_name: str,
+    stage_seconds: dict[str, float],
+    read_seconds: float,
+    input_keys: list[str],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    reports = load_reports(layout)
+    _, files = rows_per_input(layout)
+    drops = drop_counts(layout, files)
+    wanted = set(input_keys)
+    reports = {k: r for k, r in reports.items() if k in wanted}
+
+    records_by_type: dict[str, int] = {}
+    total_records = total_rows = 0
+    for report in reports.values():
+        total_records += report.records
+        total_rows += report.rows
+        for t, n in report.records_by_type.items():
+            records_by_type[t] = records_by_type.get(t, 0) + n
+
+    def dropped_by(stage_id: str) -> dict[str, int]:
+        return dict(sorted(((r, n) for (s, r), n in drops.items() if s == stage_id), key=lambda x: -x[1]))
+
+    stages = []
+    reader_drops = dropped_by(reader_name)
+    alive = total_rows - sum(reader_drops.values())
+    stages.append(
+        {
+            "stage": reader_name,
+            "kind": "read",
+            "records": total_records,
+            "records_by_type": dict(sorted(records_by_type.items())),
+            "rows_in": total_rows,
+            "rows_out": alive,
+            "dropped": reader_drops,
+            "seconds": round(read_seconds, 3),
+        }
+    )
+    for stage in pipeline.stages:
+        dropped = dropped_by(stage.stage_id)
+        out = alive - sum(dropped.values())
+        stages.append(
+            {
+                "stage": stage.stage_id,
+                "kind": "filter" if dropped or stage.__class__.__dict__.get("keep") else "map",
+                "rows_in": alive,
+                "rows_out": out,
+                "dropped": dropped,
+                "seconds": round(stage_seconds.get(stage.stage_id, 0.0), 3),
+            }
+        )
+        alive = out
+    kept = sum(f["rows"] for f in files if f["kind"] == "data")
+    rejected = sum(f["rows"] for f in files if f["kind"] == "rejects")
+    damaged = [
+        {"input": r.input, "damage": r.damaged, "records_read": r.records}
+        for r in sorted(reports.values(), key=lambda r: r.input)
+        if r.damaged
+    ]
+    stats = {
+        "pipeline": pipeline.name,
+        "inputs": {"total": len(input_keys), "completed": len(reports), "damaged": len(damaged)},
+        "documents": {"kept": kept, "rejected": rejected},
+        "stages": stages,
+        "damaged_inputs": damaged,
+    }
+    if kept != alive:
+        stats["warning"] = f"kept rows on disk ({kept}) differ from the stage accounting ({alive})"
+    return stats, files
+
+
+def language_histogram(tables: Any, column: str = "language") -> dict[str, int]:
+    counts = pc.value_counts(tables[column])
+    return {item["values"].as_py(): item["counts"].as_py() for item in counts}
