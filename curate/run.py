@@ -160,7 +160,7 @@ def _execute(
     if executor == "local":
         from curate.execution.local import execute_local
 
-        target = RunProgress(total, skipped)
+        target = RunProgress(total, skipped, [st.stage_id for st in pipeline.stages])
         client = ProgressClient(target)
         execute_local(todo, reader, pipeline.stages, layout, pipeline.output, client)
         return client.get_snapshot()
@@ -173,7 +173,7 @@ def _execute(
 
     started_ray = start_ray(pipeline.execution, ray_address)
     try:
-        actor = make_progress_actor(total, skipped)
+        actor = make_progress_actor(total, skipped, [st.stage_id for st in pipeline.stages])
         client = ProgressClient(actor)
         failure: list[BaseException] = []
 
@@ -199,7 +199,7 @@ def _progress_line(snap: dict[str, Any]) -> str:
     done = snap["inputs_done"] + snap["skipped_inputs"]
     return (
         f"files {done}/{snap['total_inputs']}  records {snap['records']:,}  "
-        f"kept {snap['kept']:,}  rejected {snap['rejected']:,}  "
+        f"documents kept {snap['documents_kept']:,}  "
         f"{snap['records'] / elapsed:,.0f} records/s  {elapsed:,.0f}s"
     )
 

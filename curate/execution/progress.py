@@ -11,8 +11,9 @@ from typing import Any
 
 
 class RunProgress:
-    def __init__(self, total_inputs: int = 0, skipped_inputs: int = 0) -> None:
+    def __init__(self, total_inputs: int = 0, skipped_inputs: int = 0, stage_ids: list[str] | None = None) -> None:
         self.started = time.time()
+        self.stage_ids = list(stage_ids or [])
         self.total_inputs = total_inputs
         self.skipped_inputs = skipped_inputs
         self.inputs_done = 0
@@ -46,8 +47,15 @@ class RunProgress:
         self.kept += kept
         self.rejected += rejected
 
+    def documents_kept(self) -> int:
+        """Rows that passed every stage so far (written or still in flight)."""
+        if self.stage_ids and self.stage_ids[-1] in self.stages:
+            return max(self.kept, self.stages[self.stage_ids[-1]]["rows_out"])
+        return self.kept
+
     def snapshot(self) -> dict[str, Any]:
         return {
+            "documents_kept": self.documents_kept(),
             "elapsed": time.time() - self.started,
             "total_inputs": self.total_inputs,
             "skipped_inputs": self.skipped_inputs,

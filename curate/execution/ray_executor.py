@@ -34,12 +34,15 @@ def start_ray(execution: ExecutionConfig, address: str | None) -> bool:
         return False
     address = address or os.environ.get("RAY_ADDRESS") or execution.ray_address
     runtime_env = {"env_vars": {"RAY_DATA_DISABLE_PROGRESS_BARS": "1"}}
+    # Ray's own INFO/WARNING chatter would bury curate's progress line.
+    for name in ("ray", "ray.data", "ray._private"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     if address:
-        ray.init(address=address, runtime_env=runtime_env, log_to_driver=True, logging_level=logging.WARNING)
+        ray.init(address=address, runtime_env=runtime_env, log_to_driver=True, logging_level=logging.ERROR)
         return True
     kwargs: dict[str, Any] = {
         "include_dashboard": False,
-        "logging_level": logging.WARNING,
+        "logging_level": logging.ERROR,
         "log_to_driver": True,
         "runtime_env": runtime_env,
     }
@@ -139,11 +142,11 @@ class _StageActor:
         return apply_stage(self.stage, table, ProgressClient(self.progress))
 
 
-def make_progress_actor(total_inputs: int, skipped: int) -> Any:
+def make_progress_actor(total_inputs: int, skipped: int, stage_ids: list[str]) -> Any:
     import ray
 
     actor_cls = ray.remote(num_cpus=0)(RunProgress)
-    return actor_cls.remote(total_inputs, skipped)
+    return actor_cls.remote(total_inputs, skipped, stage_ids)
 
 
 def execute_ray(
@@ -159,6 +162,8 @@ def execute_ray(
     from ray.data import DataContext
 
     ctx = DataContext.get_current()
+    for name in ("ray.data", "ray.data._internal"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
     if hasattr(ctx, "enable_operator_progress_bars"):
@@ -183,7 +188,7 @@ def execute_ray(
                 batch_format="pyarrow",
                 batch_size=None,
                 zero_copy_batch=True,
-                concurrency=(1, workers),
+                compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
                 **remote_args,
             )
         else:

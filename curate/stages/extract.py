@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
@@ -19,18 +21,65 @@ class ExtractionTimeout(Exception):
     pass
 
 
+class _Watchdog:
+    """Raises :class:`ExtractionTimeout` inside a thread that overran its deadline.
+
+    Ray Data runs stage code off the main thread, where SIGALRM cannot be used, so a
+    daemon thread injects the exception with ``PyThreadState_SetAsyncExc``.  It takes
+    effect at the next Python bytecode, which is where trafilatura spends its time; one
+    long C call (an lxml parse) finishes first, and ``max_payload_bytes`` bounds those.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._deadlines: dict[int, float] = {}
+        self._thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for tid, deadline in list(self._deadlines.items()):
+                    if deadline <= now:
+                        del self._deadlines[tid]
+                        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                            ctypes.c_ulong(tid), ctypes.py_object(ExtractionTimeout)
+                        )
+                wait = min((d - now for d in self._deadlines.values()), default=None)
+                self._cond.wait(timeout=None if wait is None else max(wait, 0.001))
+
+    def call(self, fn: Callable[[], Any], seconds: float) -> Any:
+        tid = threading.get_ident()
+        with self._cond:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="curate-timeout", daemon=True)
+                self._thread.start()
+            self._deadlines[tid] = time.monotonic() + seconds
+            self._cond.notify()
+        try:
+            return fn()
+        finally:
+            with self._cond:
+                self._deadlines.pop(tid, None)
+
+
+_WATCHDOG = _Watchdog()
+
+
 def _raise_timeout(signum: int, frame: Any) -> None:
     raise ExtractionTimeout()
 
 
 def call_with_time_limit(fn: Callable[[], Any], seconds: float) -> Any:
-    """Run ``fn`` with a wall-clock limit (SIGALRM; only possible on the main thread).
+    """Run ``fn`` with a wall-clock limit; raises :class:`ExtractionTimeout` past it.
 
-    Off the main thread the call runs without a limit; ``max_payload_bytes`` in the reader
-    still bounds the work per page.
+    On the main thread SIGALRM interrupts the call; elsewhere (Ray Data workers) a
+    watchdog thread does.
     """
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+    if seconds <= 0:
         return fn()
+    if threading.current_thread() is not threading.main_thread():
+        return _WATCHDOG.call(fn, seconds)
     previous = signal.signal(signal.SIGALRM, _raise_timeout)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:

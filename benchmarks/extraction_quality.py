@@ -1,0 +1,446 @@
+"""Main-text extraction quality of curate's ``ExtractHtml`` on the article-extraction benchmark.
+
+Data: the Zyte/Scrapinghub article-extraction benchmark (181 real news/blog pages,
+https://github.com/scrapinghub/article-extraction-benchmark), a copy of which lives in
+``../shared/data/html-extraction/article-extraction-benchmark/``: ``html/<id>.html.gz``,
+``ground-truth.json`` (``{id: {url, articleBody}}``) and ``output/<extractor>.json`` (other
+extractors' outputs, either ``{id: {articleBody}}`` or wrapped as
+``{"version": ..., "output": {id: {articleBody}}}``).
+
+Metric: a re-implementation (not a copy) of the benchmark's ``evaluate.py``
+(scrapinghub/article-extraction-benchmark, ``evaluate.py`` at commit 4a3bc979f76c, the
+snapshot the shared data was taken from):
+
+* tokens are the matches of the regular expression ``\\w+`` (Unicode word characters; case
+  is kept, punctuation is dropped);
+* a page's shingles are the multiset of its runs of 4 consecutive tokens; a text with 1 to 3
+  tokens has a single, shorter shingle made of all its tokens; a text with no token has none;
+* per page, TP/FP/FN are multiset intersections/differences of the predicted and true
+  shingles; precision = TP / (TP + FP), recall = TP / (TP + FN);
+* precision is averaged over the pages whose prediction has at least one shingle, recall
+  over the pages whose ground truth has at least one shingle: an empty prediction costs
+  recall (0 for that page) but is left out of the precision average, and a page where both
+  are empty counts in neither;
+* the reported F1 is the harmonic mean of those two macro averages (not the mean of the
+  per-page F1s, which is reported on the side as ``page_f1``);
+* accuracy is the share of pages whose predicted token sequence equals the true one.
+
+The benchmark's published figures (README of the same commit) include trafilatura 2.0.0:
+F1 0.958, precision 0.938, recall 0.978, accuracy 0.293; the shipped outputs in ``output/``
+are scored by default as a self-check of this implementation against those figures.
+
+Usage::
+
+    python benchmarks/extraction_quality.py                      # both engines
+    python benchmarks/extraction_quality.py --engines trafilatura --json results.json
+
+Exits 1 when curate's default trafilatura settings score below the project target
+(F1 >= 0.95), or when the metric self-check does not reproduce a published figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+SHINGLE_N = 4
+TARGET_F1 = 0.95
+BENCHMARK_SUBDIR = Path("html-extraction") / "article-extraction-benchmark"
+
+# Published figures (F1, precision, recall) for the outputs shipped in ``output/``; from the
+# benchmark's README at commit 4a3bc979f76c.  Used to check this metric implementation.
+PUBLISHED: dict[str, tuple[float, float, float]] = {
+    "trafilatura": (0.958, 0.938, 0.978),
+    "readability_js": (0.947, 0.914, 0.982),
+    "justext": (0.804, 0.858, 0.756),
+    "html-text": (0.665, 0.500, 0.994),
+    "Diffbot": (0.951, 0.958, 0.944),
+}
+# Published figures are rounded to 3 decimals.
+PUBLISHED_TOLERANCE = 0.0015
+
+_TOKEN_RE = re.compile(r"\w+")
+
+
+# --------------------------------------------------------------------------------------
+# Metric
+# --------------------------------------------------------------------------------------
+
+
+def tokenize(text: str | None) -> list[str]:
+    """Split ``text`` into the benchmark's tokens: maximal runs of Unicode word characters."""
+    return _TOKEN_RE.findall(text or "")
+
+
+def shingles(text: str | None, n: int = SHINGLE_N) -> Counter[tuple[str, ...]]:
+    """Multiset of the ``n``-token shingles of ``text``.
+
+    As in the benchmark, a text shorter than ``n`` tokens (but not empty) yields one shingle
+    holding all its tokens, and an empty text yields none.
+    """
+    tokens = tokenize(text)
+    if not tokens:
+        return Counter()
+    if len(tokens) < n:
+        return Counter([tuple(tokens)])
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+
+def shingle_counts(pred: str | None, truth: str | None, n: int = SHINGLE_N) -> tuple[int, int, int]:
+    """Return ``(tp, fp, fn)``: shingles shared, only predicted, only in the ground truth.
+
+    Counts are multiset counts (a shingle repeated twice counts twice).  The benchmark
+    normalises the three to sum to 1 per page, which leaves precision and recall unchanged.
+    """
+    pred_sh = shingles(pred, n)
+    true_sh = shingles(truth, n)
+    tp = sum((pred_sh & true_sh).values())
+    fp = sum((pred_sh - true_sh).values())
+    fn = sum((true_sh - pred_sh).values())
+    return tp, fp, fn
+
+
+def shingle_f1(pred: str | None, truth: str | None) -> tuple[float, float, float]:
+    """Per-page ``(precision, recall, f1)`` over 4-token shingles, as the benchmark defines.
+
+    A score the benchmark leaves out of its averages is ``nan``: precision when the
+    prediction has no token (an empty prediction), recall when the ground truth has none.
+    F1 is then 0.0 when only one side is empty (the defined score is 0) and ``nan`` when both
+    are.  Use :func:`macro_scores` to aggregate pages the way the benchmark does.
+    """
+    tp, fp, fn = shingle_counts(pred, truth)
+    precision = tp / (tp + fp) if tp + fp > 0 else math.nan
+    recall = tp / (tp + fn) if tp + fn > 0 else math.nan
+    if math.isnan(precision) and math.isnan(recall):
+        return precision, recall, math.nan
+    if math.isnan(precision) or math.isnan(recall):
+        return precision, recall, 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    return precision, recall, f1
+
+
+def token_accuracy(pred: str | None, truth: str | None) -> float:
+    """1.0 when the predicted token sequence equals the true one, else 0.0 (benchmark's accuracy)."""
+    return float(tokenize(pred) == tokenize(truth))
+
+
+def _mean_defined(values: Iterable[float]) -> float:
+    kept = [v for v in values if not math.isnan(v)]
+    return statistics.fmean(kept) if kept else math.nan
+
+
+def _harmonic(p: float, r: float) -> float:
+    if math.isnan(p) or math.isnan(r) or p + r == 0:
+        return math.nan if (math.isnan(p) or math.isnan(r)) else 0.0
+    return 2 * p * r / (p + r)
+
+
+def macro_scores(pages: Sequence[tuple[float, float, float]]) -> dict[str, float]:
+    """Aggregate per-page ``(precision, recall, f1)`` as the benchmark does.
+
+    ``precision`` and ``recall`` are means over the pages where each is defined; ``f1`` is
+    their harmonic mean; ``page_f1`` (not a benchmark figure) is the mean per-page F1.
+    """
+    precision = _mean_defined(p for p, _, _ in pages)
+    recall = _mean_defined(r for _, r, _ in pages)
+    return {
+        "f1": _harmonic(precision, recall),
+        "precision": precision,
+        "recall": recall,
+        "page_f1": _mean_defined(f for _, _, f in pages),
+    }
+
+
+def bootstrap_std(
+    pages: Sequence[tuple[float, float, float]], rounds: int, seed: int = 0
+) -> dict[str, float]:
+    """Standard deviation of the macro scores over ``rounds`` bootstrap resamples of pages."""
+    if rounds < 2 or not pages:
+        return {}
+    rng = random.Random(seed)
+    samples: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        resample = [pages[rng.randrange(len(pages))] for _ in pages]
+        for key, value in macro_scores(resample).items():
+            samples.setdefault(key, []).append(value)
+    return {f"{key}_std": statistics.stdev(values) for key, values in samples.items()}
+
+
+# --------------------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------------------
+
+
+def default_data_dir() -> Path:
+    """``$CURATE_SHARED_DATA/html-extraction/article-extraction-benchmark``, else ``../shared/data/...``."""
+    shared = os.environ.get("CURATE_SHARED_DATA")
+    if shared:
+        return Path(shared) / BENCHMARK_SUBDIR
+    repo_root = Path(__file__).resolve().parents[1]
+    return repo_root.parent / "shared" / "data" / BENCHMARK_SUBDIR
+
+
+def load_ground_truth(data: Path) -> dict[str, dict[str, str]]:
+    """``{id: {"url": ..., "articleBody": ...}}`` from ``ground-truth.json``."""
+    with (data / "ground-truth.json").open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def load_prediction_file(path: Path) -> tuple[dict[str, str], str]:
+    """Return ``({id: articleBody}, version)`` for a file in ``output/`` (plain or wrapped)."""
+    with path.open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    version = ""
+    if isinstance(data, dict) and set(data) == {"version", "output"} and isinstance(data["output"], dict):
+        version = str(data.get("version") or "")
+        data = data["output"]
+    return {key: (item or {}).get("articleBody") or "" for key, item in data.items()}, version
+
+
+def load_pages(data: Path, ids: Iterable[str]) -> dict[str, bytes]:
+    """Raw (decompressed) HTML bytes per page id."""
+    pages = {}
+    for page_id in ids:
+        with gzip.open(data / "html" / f"{page_id}.html.gz", "rb") as fh:
+            pages[page_id] = fh.read()
+    return pages
+
+
+# --------------------------------------------------------------------------------------
+# Evaluation
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """Scores of one extractor configuration (or one shipped output) on the benchmark."""
+
+    name: str
+    settings: dict[str, Any]
+    pages: int
+    empty: int
+    f1: float
+    precision: float
+    recall: float
+    page_f1: float
+    accuracy: float
+    docs_per_s: float | None = None
+    seconds: float | None = None
+    drop_reasons: dict[str, int] = field(default_factory=dict)
+    std: dict[str, float] = field(default_factory=dict)
+    per_page: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def score(
+    name: str,
+    predictions: dict[str, str],
+    truth: dict[str, dict[str, str]],
+    settings: dict[str, Any] | None = None,
+    bootstrap: int = 0,
+) -> Result:
+    """Score ``{id: text}`` predictions against the ground truth (all ids must be present)."""
+    if predictions.keys() != truth.keys():
+        raise ValueError(f"{name}: prediction ids do not match the ground truth ids")
+    per_page: dict[str, dict[str, Any]] = {}
+    triples: list[tuple[float, float, float]] = []
+    accuracies: list[float] = []
+    for page_id, item in truth.items():
+        pred = predictions[page_id]
+        p, r, f = shingle_f1(pred, item.get("articleBody", ""))
+        triples.append((p, r, f))
+        accuracies.append(token_accuracy(pred, item.get("articleBody", "")))
+        per_page[page_id] = {"precision": p, "recall": r, "f1": f, "chars": len(pred)}
+    macro = macro_scores(triples)
+    return Result(
+        name=name,
+        settings=settings or {},
+        pages=len(triples),
+        empty=sum(1 for text in predictions.values() if not tokenize(text)),
+        accuracy=statistics.fmean(accuracies) if accuracies else math.nan,
+        std=bootstrap_std(triples, bootstrap),
+        per_page=per_page,
+        **macro,
+    )
+
+
+def run_extractor(
+    name: str,
+    settings: dict[str, Any],
+    html: dict[str, bytes],
+    truth: dict[str, dict[str, str]],
+    bootstrap: int,
+) -> Result:
+    """Run ``ExtractHtml(**settings)`` over every page and score it; times extraction only."""
+    from curate.stages.extract import ExtractHtml
+
+    stage = ExtractHtml(**settings)
+    stage.setup()
+    predictions: dict[str, str] = {}
+    reasons: dict[str, str | None] = {}
+    start = time.perf_counter()
+    for page_id, payload in html.items():
+        text, reason = stage.extract_one(payload, charset=None, url=truth[page_id].get("url"))
+        predictions[page_id] = text or ""
+        reasons[page_id] = reason
+    seconds = time.perf_counter() - start
+    result = score(name, predictions, truth, settings, bootstrap)
+    result.seconds = seconds
+    result.docs_per_s = len(html) / seconds if seconds > 0 else math.nan
+    result.drop_reasons = dict(Counter(r for r in reasons.values() if r))
+    for page_id, reason in reasons.items():
+        result.per_page[page_id]["drop_reason"] = reason
+    return result
+
+
+def configurations(engines: Sequence[str], sweep: bool) -> list[tuple[str, dict[str, Any]]]:
+    """Named ``ExtractHtml`` settings to evaluate; the first trafilatura one is the gated one."""
+    configs: list[tuple[str, dict[str, Any]]] = []
+    if "trafilatura" in engines:
+        configs.append(("trafilatura", {"engine": "trafilatura"}))
+        configs.append(("trafilatura-precision", {"engine": "trafilatura", "favor_precision": True}))
+        if sweep:
+            configs += [
+                ("trafilatura-recall", {"engine": "trafilatura", "favor_recall": True}),
+                ("trafilatura-comments", {"engine": "trafilatura", "include_comments": True}),
+                ("trafilatura-no-tables", {"engine": "trafilatura", "include_tables": False}),
+                ("trafilatura-dedup", {"engine": "trafilatura", "deduplicate": True}),
+            ]
+    if "resiliparse" in engines:
+        configs.append(("resiliparse", {"engine": "resiliparse"}))
+        if sweep:
+            configs.append(
+                ("resiliparse-plain", {"engine": "resiliparse", "resiliparse_options": {"preserve_formatting": False}})
+            )
+    return configs
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    if value is None or math.isnan(value):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def print_table(title: str, results: Sequence[Result], published: bool = False) -> None:
+    """Print one results table to stdout."""
+    print(title)
+    header = f"  {'name':<24} {'F1':>6} {'P':>6} {'R':>6} {'F1 +-':>6} {'pageF1':>6} {'acc':>6} {'pages':>5} {'empty':>5} {'docs/s':>7}"
+    if published:
+        header += f"  {'published F1/P/R':>18}"
+    print(header)
+    for res in results:
+        line = (
+            f"  {res.name:<24} {_fmt(res.f1)} {_fmt(res.precision)} {_fmt(res.recall)} "
+            f"{_fmt(res.std.get('f1_std')):>6} {_fmt(res.page_f1):>6} {_fmt(res.accuracy):>6} "
+            f"{res.pages:>5} {res.empty:>5} {_fmt(res.docs_per_s, 1):>7}"
+        )
+        if published:
+            ref = PUBLISHED.get(res.name)
+            line += "  " + ("/".join(f"{v:.3f}" for v in ref) if ref else "-")
+        print(line)
+
+
+def self_check(results: Sequence[Result]) -> list[str]:
+    """Compare scores of shipped outputs with the published figures; return the mismatches."""
+    problems = []
+    for res in results:
+        ref = PUBLISHED.get(res.name)
+        if ref is None:
+            continue
+        for label, got, want in zip(("F1", "precision", "recall"), (res.f1, res.precision, res.recall), ref):
+            if not abs(got - want) <= PUBLISHED_TOLERANCE:
+                problems.append(f"{res.name} {label}: computed {got:.4f}, published {want:.3f}")
+    return problems
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=default_data_dir(), help="benchmark folder (default: %(default)s)")
+    parser.add_argument(
+        "--engines", nargs="+", choices=("trafilatura", "resiliparse"), default=["trafilatura", "resiliparse"]
+    )
+    parser.add_argument("--json", type=Path, help="write all results (with per-page scores) to this JSON file")
+    parser.add_argument("--sweep", action="store_true", help="also try other ExtractHtml settings")
+    parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap rounds for +- (0: off)")
+    parser.add_argument("--no-reference", action="store_true", help="skip scoring the shipped output/*.json")
+    parser.add_argument("--limit", type=int, help="only the first N pages (smoke runs; disables the gate)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the evaluation; return the process exit status."""
+    args = parse_args(argv)
+    data: Path = args.data
+    if not (data / "ground-truth.json").is_file():
+        print(f"error: no ground-truth.json under {data} (set --data or CURATE_SHARED_DATA)", file=sys.stderr)
+        return 2
+    truth = load_ground_truth(data)
+    if args.limit:
+        truth = dict(list(truth.items())[: args.limit])
+
+    failures: list[str] = []
+    reference: list[Result] = []
+    if not args.no_reference and (data / "output").is_dir():
+        for path in sorted((data / "output").glob("*.json")):
+            preds, version = load_prediction_file(path)
+            preds = {k: preds.get(k, "") for k in truth}
+            reference.append(score(path.stem, preds, truth, {"version": version}, args.bootstrap))
+        print_table(f"Shipped outputs (metric self-check), {len(truth)} pages", reference, published=True)
+        if not args.limit:
+            problems = self_check(reference)
+            for problem in problems:
+                print(f"  MISMATCH {problem}")
+            if problems:
+                failures.append("metric does not reproduce the published figures")
+            else:
+                print("  metric reproduces the published figures")
+        print()
+
+    html = load_pages(data, truth)
+    results = [
+        run_extractor(name, settings, html, truth, args.bootstrap)
+        for name, settings in configurations(args.engines, args.sweep)
+    ]
+    print_table(f"curate ExtractHtml, {len(truth)} pages", results)
+    for res in results:
+        if res.drop_reasons:
+            print(f"  {res.name}: dropped {res.drop_reasons}")
+
+    gated = next((r for r in results if r.name == "trafilatura"), None)
+    if gated is not None and not args.limit:
+        verdict = "ok" if gated.f1 >= TARGET_F1 else "BELOW TARGET"
+        print(f"\ntrafilatura (default settings) F1 {gated.f1:.4f}, target >= {TARGET_F1}: {verdict}")
+        if gated.f1 < TARGET_F1:
+            failures.append(f"trafilatura F1 {gated.f1:.4f} < {TARGET_F1}")
+
+    if args.json:
+        payload = {
+            "data": str(data),
+            "metric": "scrapinghub article-extraction-benchmark evaluate.py: 4-token shingles, macro P/R, F1 = hmean",
+            "target_f1": TARGET_F1,
+            "reference": [asdict(r) for r in reference],
+            "results": [asdict(r) for r in results],
+            "failures": failures,
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(payload, indent=2, allow_nan=True) + "\n", encoding="utf-8")
+    for failure in failures:
+        print(f"FAIL: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""``curate inspect DIR``: what a run kept and dropped, readable in a terminal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.table import Table
+
+from curate.output import OutputLayout
+from curate.schema import REJECT_DROPPED_BY, REJECT_REASON, TEXT, URL
+
+
+def _read_columns(layout: OutputLayout, directory: str, columns: list[str]) -> pa.Table | None:
+    tables = []
+    for path in layout.part_files(directory):
+        with layout.fs.open(path, "rb") as f:
+            pf = pq.ParquetFile(f)
+            present = [c for c in columns if c in pf.schema_arrow.names]
+            tables.append(pf.read(columns=present))
+    if not tables:
+        return None
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+def _shorten(text: str | None, width: int) -> str:
+    if not text:
+        return ""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 3] + "..."
+
+
+def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False, console: Console | None = None) -> dict[str, Any]:
+    """Print the summary of an output directory and return it as a dict."""
+    console = console or Console()
+    layout = OutputLayout(directory)
+    stats_path = layout.path("stats.json")
+    if not layout.fs.exists(stats_path):
+        raise FileNotFoundError(f"{directory} has no stats.json: is it the output of 'curate run'?")
+    with layout.fs.open(stats_path, "r") as f:
+        stats = json.load(f)
+    summary: dict[str, Any] = {"stats": stats}
+
+    console.print(f"[bold]{directory}[/bold]  pipeline [bold]{stats['pipeline']}[/bold]: "
+                  f"{stats['documents']['kept']:,} documents kept, {stats['documents']['rejected']:,} rejected, "
+                  f"{stats['inputs']['completed']}/{stats['inputs']['total']} inputs complete")
+
+    stage_table = Table(title="Stages", title_justify="left")
+    for col in ("stage", "in", "out", "dropped", "reason", "seconds"):
+        stage_table.add_column(col, justify="right" if col in ("in", "out", "dropped", "seconds") else "left")
+    for stage in stats["stages"]:
+        reasons = list(stage["dropped"].items()) or [("", 0)]
+        for i, (reason, n) in enumerate(reasons):
+            first = i == 0
+            stage_table.add_row(
+                stage["stage"] if first else "",
+                f"{stage['rows_in']:,}" if first else "",
+                f"{stage['rows_out']:,}" if first else "",
+                f"{n:,}" if reason else "",
+                reason,
+                f"{stage['seconds']:.1f}" if first else "",
+            )
+    console.print(stage_table)
+    for item in stats.get("damaged_inputs", []):
+        console.print(f"[yellow]damaged input[/yellow] {item['input']}: {item['damage']}")
+
+    data = _read_columns(layout, layout.data_dir, ["id", URL, TEXT, "language", "language_score"])
+    if data is not None and data.num_rows:
+        if "language" in data.column_names:
+            counts = pc.value_counts(data["language"]).to_pylist()
+            counts.sort(key=lambda c: -c["counts"])
+            hist = Table(title="Languages (kept)", title_justify="left")
+            hist.add_column("language")
+            hist.add_column("documents", justify="right")
+            hist.add_column("share", justify="right")
+            for c in counts[:15]:
+                hist.add_row(str(c["values"]), f"{c['counts']:,}", f"{c['counts'] / data.num_rows:.1%}")
+            console.print(hist)
+            summary["languages"] = {c["values"]: c["counts"] for c in counts}
+        lengths = pc.utf8_length(pc.fill_null(data[TEXT], ""))
+        q = pc.quantile(lengths, q=[0.1, 0.5, 0.9]).to_pylist()
+        length_summary = {
+            "min": pc.min(lengths).as_py(),
+            "p10": q[0],
+            "median": q[1],
+            "p90": q[2],
+            "max": pc.max(lengths).as_py(),
+            "mean": round(pc.mean(lengths).as_py(), 1),
+        }
+        summary["text_length"] = length_summary
+        console.print("Text length (characters): " + ", ".join(f"{k} {v:,}" for k, v in length_summary.items()))
+        for row in data.slice(0, samples).to_pylist():
+            lang = f" [{row.get('language')} {row.get('language_score') or 0:.2f}]" if row.get("language") else ""
+            console.print(f"[bold cyan]{row.get(URL) or row['id']}[/bold cyan]{lang}\n  {_shorten(row.get(TEXT), 300)}")
+    if show_rejects:
+        rejects = _read_columns(layout, layout.rejects_dir, ["id", URL, TEXT, REJECT_DROPPED_BY, REJECT_REASON])
+        if rejects is not None:
+            seen: set[tuple[str, str]] = set()
+            console.print("[bold]Sample rejects[/bold]")
+            for row in rejects.to_pylist():
+                key = (row[REJECT_DROPPED_BY], row[REJECT_REASON])
+                if key in seen:
+                    continue
+                seen.add(key)
+                console.print(f"  [red]{key[0]}:{key[1]}[/red] {row.get(URL) or row['id']}  {_shorten(row.get(TEXT), 120)}")
+    return summary
