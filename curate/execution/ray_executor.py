@@ -142,6 +142,30 @@ class _StageActor:
         return apply_stage(self.stage, table, ProgressClient(self.progress))
 
 
+def ship_user_code(stages: list[Stage]) -> None:
+    """Send user-defined stage classes to workers by value.
+
+    A user's ``my_filters:MinWords`` is importable on the driver (current directory or a
+    file path) but not necessarily on Ray workers; pickling its module by value makes a
+    custom stage work on a cluster without packaging it.
+    """
+    import sys
+
+    from ray import cloudpickle
+
+    for stage in stages:
+        module_name = type(stage).__module__
+        if module_name.split(".")[0] in ("curate", "__main__", "builtins"):
+            continue
+        module = sys.modules.get(module_name)
+        if module is None or "site-packages" in (getattr(module, "__file__", "") or ""):
+            continue
+        try:
+            cloudpickle.register_pickle_by_value(module)
+        except (ValueError, TypeError):
+            pass
+
+
 def make_progress_actor(total_inputs: int, skipped: int, stage_ids: list[str]) -> Any:
     import ray
 
@@ -169,6 +193,7 @@ def execute_ray(
     if hasattr(ctx, "enable_operator_progress_bars"):
         ctx.enable_operator_progress_bars = False
     cpus = int(ray.cluster_resources().get("CPU", 1))
+    ship_user_code(stages)
     ds = ray.data.read_datasource(
         _datasource_cls()(inputs, reader, layout, progress_actor),
         override_num_blocks=max(1, len(inputs)),
