@@ -65,6 +65,7 @@ DEFAULT_PIPELINE = REPO_ROOT / "pipelines" / "commoncrawl.yaml"
 PAGES_SUBDIR = Path("html-extraction") / "article-extraction-benchmark" / "html"
 WARC_SUBDIR = Path("warc")
 MB = 1_000_000
+WARMUP_ROWS = 5
 PACKAGES = (
     "curate",
     "ray",
@@ -227,7 +228,50 @@ class Measurement:
         data = asdict(self)
         data["rate"] = round(self.rate, 3)
         data["mb_per_s"] = None if self.mb_per_s is None else round(self.mb_per_s, 3)
+        cpu = self.cpu_seconds
+        data["cores"] = round(cpu / self.seconds, 3) if cpu is not None and self.seconds > 0 else None
+        data["docs_per_cpu_second"] = round(self.docs / cpu, 3) if cpu else None
         return data
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def tree_cpu_seconds() -> float:
+    """CPU seconds of this process and all its live descendants (Ray's processes included).
+
+    Linux only (``/proc``); elsewhere this process's own CPU time.  For descendants the
+    CPU of their already-reaped children is counted too (``cutime``/``cstime``), so Ray
+    workers that exited still count through the raylet that reaped them.
+    """
+    me = os.getpid()
+    proc = Path("/proc")
+    if not (proc / str(me) / "stat").exists():
+        return time.process_time()
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
+        times[pid] = (utime + stime + cutime + cstime) / _CLOCK_TICKS
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parents.items():
+        children.setdefault(ppid, []).append(pid)
+    total = time.process_time()
+    stack = list(children.get(me, []))
+    while stack:
+        pid = stack.pop()
+        total += times.get(pid, 0.0)
+        stack.extend(children.get(pid, []))
+    return total
 
 
 def timed_repeats(fn: Callable[[], tuple[int, int]], repeats: int) -> tuple[float, list[float], float, int, int]:
@@ -309,6 +353,9 @@ def time_stage(stage: Any, tables: list[Any], group: str, label: str) -> tuple[M
 
     setup0 = time.perf_counter()
     stage.ensure_setup()
+    # Warm up on a few rows, untimed: first calls pay for lazy imports and caches.
+    if tables:
+        run_stage(stage, tables[0].slice(0, WARMUP_ROWS))
     setup_s = time.perf_counter() - setup0
     outputs: list[Any] = []
     docs = dropped = 0
@@ -331,7 +378,7 @@ def time_stage(stage: Any, tables: list[Any], group: str, label: str) -> tuple[M
         unit="docs",
         cpu_seconds=cpu,
         runs=[wall],
-        extra={"setup_seconds": round(setup_s, 3), "dropped": reasons},
+        extra={"setup_and_warmup_seconds": round(setup_s, 3), "dropped": reasons},
     )
     return m, outputs
 
@@ -386,7 +433,7 @@ def run_end_to_end(
         pipeline.stages[0].engine = engine  # type: ignore[attr-defined]
     output = Path(tempfile.mkdtemp(prefix="e2e-", dir=work_dir))
     try:
-        cpu0, wall0 = time.process_time(), time.perf_counter()
+        cpu0, wall0 = tree_cpu_seconds(), time.perf_counter()
         result = run_pipeline(
             pipeline,
             inputs=[str(p) for p in inputs],
@@ -397,7 +444,7 @@ def run_end_to_end(
             console=Console(file=io.StringIO()),
         )
         wall = time.perf_counter() - wall0
-        cpu = time.process_time() - cpu0
+        cpu = tree_cpu_seconds() - cpu0
     finally:
         shutil.rmtree(output, ignore_errors=True)
     stats = result.stats
@@ -502,11 +549,17 @@ def print_report(results: dict[str, Any]) -> None:
         + (f"; split into {len(inp['parts'])} files for Ray" if inp.get("parts") else "")
     )
     print(
-        "rates are medians of "
-        f"{results['repeats']} repeat(s) for reads, one pass otherwise; x ceiling = rate / FastWARC raw "
-        "rate; x 1-core = rate / single-core extract_html rate of the same engine (ideal on 2 cores: 2.00)"
+        f"rates: reads are medians of {results['repeats']} repeat(s), the rest one pass each.\n"
+        "cores = CPU seconds / wall seconds of this process (end to end: of this process and all its\n"
+        "  descendants, i.e. the Ray cluster); below 1 in a single process means the machine was busy.\n"
+        "docs/cpu-s = docs per CPU second (less sensitive to a busy machine than docs/s).\n"
+        "x ceiling = docs/s / FastWARC raw records/s; x 1-core = docs/s / single-process extract_html\n"
+        "  docs/s of the same engine (ideal on 2 cores: 2.00)."
     )
-    header = f"{'measurement':<46} {'docs':>7} {'seconds':>8} {'docs/s':>9} {'MB/s':>7} {'cpu/wall':>8} {'x ceiling':>9} {'x 1-core':>8}"
+    header = (
+        f"{'measurement':<50} {'docs':>6} {'seconds':>8} {'docs/s':>9} {'MB/s':>7} "
+        f"{'cores':>5} {'docs/cpu-s':>10} {'x ceiling':>9} {'x 1-core':>8}"
+    )
     group = None
     for item in results["measurements"]:
         if item["group"] != group:
@@ -515,11 +568,10 @@ def print_report(results: dict[str, Any]) -> None:
             print(f"[{group}]")
             print(header)
             print("-" * len(header))
-        cpu_wall = item["cpu_seconds"] / item["seconds"] if item.get("cpu_seconds") is not None and item["seconds"] else None
         print(
-            f"{item['name']:<46} {item['docs']:>7,} {item['seconds']:>8.2f} {_fmt(item['rate']):>9} "
-            f"{_fmt(item['mb_per_s']):>7} {_fmt(cpu_wall, 2):>8} {_fmt(item['ratio_ceiling'], 4):>9} "
-            f"{_fmt(item['ratio_reference'], 2):>8}"
+            f"{item['name']:<50} {item['docs']:>6,} {item['seconds']:>8.2f} {_fmt(item['rate']):>9} "
+            f"{_fmt(item['mb_per_s']):>7} {_fmt(item['cores'], 2):>5} {_fmt(item['docs_per_cpu_second']):>10} "
+            f"{_fmt(item['ratio_ceiling'], 4):>9} {_fmt(item['ratio_reference'], 2):>8}"
         )
     e2e = [i for i in results["measurements"] if i["group"] == "end to end"]
     if e2e:
@@ -529,7 +581,7 @@ def print_report(results: dict[str, Any]) -> None:
             x = item["extra"]
             busy = "  ".join(f"{k} {_fmt(v, 2)}" for k, v in x["stage_cores_busy"].items())
             print(
-                f"{item['name']:<46} {_fmt(x['records_per_s'])} records/s; kept {x['kept']:,}, "
+                f"{item['name']:<50} {_fmt(x['records_per_s'])} records/s; kept {x['kept']:,}, "
                 f"rejected {x['rejected']:,}; cores busy: {busy}; all stages {_fmt(x['cores_busy_total'], 2)}"
             )
             if x.get("warning"):

@@ -73,8 +73,8 @@ def _datasource_cls() -> type:
 
         def get_read_tasks(self, parallelism: int, per_task_row_limit: int | None = None, data_context: Any = None) -> list[ReadTask]:
             tasks = []
+            reader, layout, progress = self.reader, self.layout, self.progress
             for source in self.inputs:
-                reader, layout, progress = self.reader, self.layout, self.progress
 
                 def read_fn(source: InputFile = source) -> Iterable[pa.Table]:
                     yield from read_input(reader, source, layout, ProgressClient(progress))

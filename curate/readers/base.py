@@ -13,7 +13,6 @@ import pyarrow as pa
 
 from curate.stage import snake_case
 
-
 # ``dropped_by`` of the rows readers reject, and the first stage's name in stats.json.
 READ_STAGE = "read"
 

@@ -70,6 +70,39 @@ def derived_id(input_key: str, ordinal: int) -> str:
     return hashlib.sha1(f"{input_key}#{ordinal}".encode()).hexdigest()[:32]
 
 
+def gzip_tail_damage(path: str, offset: int) -> str | None:
+    """Check that every gzip member from ``offset`` to the end of a local file is complete.
+
+    Readers stop quietly at a truncated last member; decompressing just the tail (from the
+    last record they returned) tells a complete file from a cut one at little cost.
+    """
+    import zlib
+
+    with open(path, "rb") as f:
+        f.seek(offset)
+        data = f.read()
+    while data:
+        decompressor = zlib.decompressobj(31)
+        try:
+            decompressor.decompress(data)
+        except zlib.error as exc:
+            return f"corrupt gzip data after byte {offset}: {exc}"
+        if not decompressor.eof:
+            return f"the gzip stream ends early (file cut after byte {offset})"
+        data = decompressor.unused_data
+        if data.strip(b"\x00") == b"":
+            return None
+    return None
+
+
+def _charset_param(value: str | None) -> str | None:
+    """``'"Shift_JIS"'`` -> ``'shift_jis'`` (quoted parameters happen)."""
+    if not value:
+        return None
+    value = value.strip().strip("\"'").strip().lower()
+    return value or None
+
+
 class WarcReader(Reader):
     """Read WARC (``.warc``, ``.warc.gz``), WET and legacy ARC files.
 
@@ -163,18 +196,22 @@ class WarcReader(Reader):
             stream = source.open(self.storage_options)
             fsspec_args = False
         ordinal = 0
+        last_offset = 0
         try:
             iterator = ArchiveIterator(
                 stream, parse_http=True, quirks_mode=True, auto_decode="none", fsspec_args=fsspec_args
             )
             for record in iterator:
                 ordinal += 1
+                last_offset = record.stream_pos
                 report.records += 1
                 record_type = str(record.record_type)
                 report.count_type(record_type)
+                headers = record.headers
+                if headers.get("Content-Length") is None and report.damaged is None:
+                    report.damaged = f"record {ordinal} has no complete WARC header (truncated file)"
                 if record_type not in ("response", "conversion", "resource"):
                     continue
-                headers = record.headers
                 body = record.reader.read()
                 report.bytes_read += len(body)
                 truncated = len(body) < record.content_length
@@ -204,7 +241,7 @@ class WarcReader(Reader):
                 http = record.http_headers if record.is_http else None
                 if http is not None:
                     content_type = record.http_content_type
-                    charset = record.http_charset
+                    charset = _charset_param(record.http_charset)
                     status = http.status_code
                     if (http.get("Transfer-Encoding") or "").lower() == "chunked" and not truncated:
                         body = decode_chunked(body)
@@ -232,14 +269,36 @@ class WarcReader(Reader):
         finally:
             if not isinstance(stream, str):
                 stream.close()
+        self._check_end(source, report, ordinal, last_offset)
+
+    @staticmethod
+    def _check_end(source: InputFile, report: ReadReport, ordinal: int, last_offset: int) -> None:
+        """Report damage the parser passed over silently: a cut gzip tail, or no records."""
+        if report.damaged is not None:
+            return
+        if ordinal == 0:
+            size = source.size
+            if source.is_local:
+                import os
+
+                size = os.path.getsize(source.path.removeprefix("file://"))
+            if size:
+                report.damaged = "no WARC/ARC records found: not a WARC file, or damaged at the start"
+            return
+        if source.is_local and source.path.lower().endswith(".gz"):
+            damage = gzip_tail_damage(source.path.removeprefix("file://"), last_offset)
+            if damage:
+                report.damaged = damage
 
     def _iter_arc(self, source: InputFile, report: ReadReport) -> Iterator[dict[str, Any]]:
         from warcio.archiveiterator import ArchiveIterator
 
         stream = source.open(self.storage_options)
         ordinal = 0
+        last_offset = 0
         try:
-            for record in ArchiveIterator(stream, arc2warc=True):
+            iterator = ArchiveIterator(stream, arc2warc=True)
+            for record in iterator:
                 ordinal += 1
                 report.records += 1
                 record_type = record.rec_type
@@ -248,6 +307,7 @@ class WarcReader(Reader):
                     continue
                 expected = record.length
                 body = record.content_stream().read()
+                last_offset = iterator.get_record_offset()
                 report.bytes_read += len(body)
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 date = record.rec_headers.get_header("WARC-Date")
@@ -256,11 +316,12 @@ class WarcReader(Reader):
                 status = int(status_line) if status_line and status_line.isdigit() else None
                 charset = None
                 if content_type and "charset=" in content_type.lower():
-                    charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'") or None
-                record_id = record.rec_headers.get_header("WARC-Record-ID")
-                # warcio invents a random WARC-Record-ID for ARC records; use the position.
-                doc_id = derived_id(source.key, ordinal) if record_id else derived_id(source.key, ordinal)
+                    charset = _charset_param(content_type.lower().split("charset=", 1)[1].split(";")[0])
+                # ARC has no record ids (warcio invents random ones): use the position.
+                doc_id = derived_id(source.key, ordinal)
                 truncated = expected is not None and record.raw_stream.limit not in (None, 0)
+                if truncated and report.damaged is None:
+                    report.damaged = f"record {ordinal} ends before its declared length (truncated file)"
                 yield self._document_row(
                     report=report,
                     doc_id=doc_id,
@@ -278,3 +339,4 @@ class WarcReader(Reader):
             report.damaged = f"unreadable after record {ordinal}: {type(exc).__name__}: {exc}"
         finally:
             stream.close()
+        self._check_end(source, report, ordinal, last_offset)

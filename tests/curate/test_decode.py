@@ -110,44 +110,24 @@ _SJIS_NEC = (
             SMART.encode("cp1252"),
             "ISO-8859-1",
             SMART,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: iso-8859-1/latin1 labels decode as Latin-1, not windows-1252 as "
-                "HTML5 requires; smart quotes and the euro sign become C1 control characters",
-            ),
             id="latin1-label-is-cp1252",
         ),
         pytest.param(
             _SJIS_NEC.encode("cp932"),
             "Shift_JIS",
             _SJIS_NEC,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: Shift_JIS is decoded with Python's strict shift_jis, not windows-31j "
-                "(cp932) as HTML5 requires; NEC/IBM extension characters (①, ㈱) become U+FFFD",
-            ),
             id="shift-jis-label-is-cp932",
         ),
         pytest.param(
             b'<html><head><meta charset="utf-16"></head><body>hello world!</body></html>',
             None,
             '<html><head><meta charset="utf-16"></head><body>hello world!</body></html>',
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: <meta charset=utf-16> on an ASCII page decodes the bytes as UTF-16 "
-                "(CJK garbage); HTML5 treats a UTF-16 meta label as UTF-8",
-            ),
             id="meta-utf16-means-utf8",
         ),
         pytest.param(
             b"\xef\xbb\xbf" + "<p>café</p>".encode(),
             "iso-8859-1",
             "<p>café</p>",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: a UTF-8 byte order mark is ignored when the header declares another "
-                "charset (HTML5: the BOM wins), giving mojibake 'ï»¿cafÃ©'",
-            ),
             id="utf8-bom-beats-header",
         ),
     ],

@@ -253,9 +253,6 @@ def test_warc_reader_options(synthetic_warc, options, url, reason):
         pytest.param(
             'text/html; charset="Shift_JIS"',
             "shift_jis",
-            marks=pytest.mark.xfail(
-                strict=True, reason='bug: a quoted charset parameter keeps its quotes (charset column is \'"shift_jis"\')'
-            ),
         ),
     ],
 )
@@ -303,9 +300,6 @@ def _cuts() -> list:
     def frac(f):
         return lambda data, last: last + int((len(data) - last) * f)
 
-    def bug(reason):
-        return pytest.mark.xfail(strict=True, reason=reason)
-
     return [
         pytest.param(frac(0.5), id="middle-of-last-record"),
         pytest.param(frac(0.2), id="early-in-last-payload"),
@@ -313,26 +307,14 @@ def _cuts() -> list:
         pytest.param(
             _cut_inside_last_headers,
             id="inside-last-warc-headers",
-            marks=bug(
-                "bug: a .warc.gz cut inside the last record's WARC headers yields that record as "
-                "'empty_payload' and leaves report.damaged None (FastWARC reports content_length 0)"
-            ),
         ),
         pytest.param(
             lambda data, last: last + 12,
             id="only-gzip-header-of-last-record",
-            marks=bug(
-                "bug: a .warc.gz cut just after the last member's gzip header drops that record "
-                "silently: report.damaged stays None"
-            ),
         ),
         pytest.param(
             lambda data, last: len(data) - 4,
             id="gzip-trailer-missing",
-            marks=bug(
-                "bug (minor): a .warc.gz missing the last gzip trailer bytes (CRC/ISIZE) is not "
-                "reported as damaged"
-            ),
         ),
     ]
 
@@ -389,15 +371,7 @@ _GARBAGE = random.Random(7).randbytes(4000)
         ("x.wet.gz", _GARBAGE),
         ("x.arc.gz", _GARBAGE),
         ("x.arc", _GARBAGE),
-        pytest.param(
-            "x.warc",
-            _GARBAGE,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: an uncompressed .warc of garbage bytes reads as 0 records with "
-                "report.damaged None (FastWARC skips non-WARC bytes silently)",
-            ),
-        ),
+        ("x.warc", _GARBAGE),
     ],
 )
 def test_warc_garbage_file(tmp_path, name, content):
@@ -464,7 +438,6 @@ def test_arc_reader(tmp_path):
         ("cut.arc.gz", lambda: b"".join(gzip.compress(r) for r in ARC_RECORDS)[:-40]),
     ],
 )
-@pytest.mark.xfail(strict=True, reason="bug: the ARC reader never sets report.damaged for a truncated file")
 def test_arc_truncated(tmp_path, name, make):
     path = tmp_path / name
     path.write_bytes(make())
