@@ -54,6 +54,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -237,17 +238,15 @@ class Measurement:
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def tree_cpu_seconds() -> float:
-    """CPU seconds of this process and all its live descendants (Ray's processes included).
+def _process_tree_cpu() -> dict[int, float] | None:
+    """CPU seconds (user + system) of this process and each live descendant, by pid.
 
-    Linux only (``/proc``); elsewhere this process's own CPU time.  For descendants the
-    CPU of their already-reaped children is counted too (``cutime``/``cstime``), so Ray
-    workers that exited still count through the raylet that reaped them.
+    Linux only (``/proc``); None elsewhere.
     """
     me = os.getpid()
     proc = Path("/proc")
     if not (proc / str(me) / "stat").exists():
-        return time.process_time()
+        return None
     parents: dict[int, int] = {}
     times: dict[int, float] = {}
     for entry in proc.iterdir():
@@ -260,18 +259,64 @@ def tree_cpu_seconds() -> float:
         fields = stat[stat.rindex(")") + 2 :].split()
         pid = int(entry.name)
         parents[pid] = int(fields[1])
-        utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
-        times[pid] = (utime + stime + cutime + cstime) / _CLOCK_TICKS
+        times[pid] = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
     children: dict[int, list[int]] = {}
     for pid, ppid in parents.items():
         children.setdefault(ppid, []).append(pid)
-    total = time.process_time()
-    stack = list(children.get(me, []))
+    tree: dict[int, float] = {}
+    stack = [me]
     while stack:
         pid = stack.pop()
-        total += times.get(pid, 0.0)
+        if pid in times:
+            tree[pid] = times[pid]
         stack.extend(children.get(pid, []))
-    return total
+    return tree
+
+
+class TreeCpuSampler:
+    """CPU seconds used by this process and its descendants (the Ray cluster) over a block.
+
+    Samples ``/proc`` every ``interval`` seconds and sums, per process, the CPU it used
+    between its first and last sample, so Ray workers that start and exit during the block
+    count too (minus at most one interval of their life).  ``seconds`` is None off Linux.
+    """
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.interval = interval
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.seconds: float | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _sample(self) -> bool:
+        tree = _process_tree_cpu()
+        if tree is None:
+            return False
+        for pid, cpu in tree.items():
+            if pid not in self.first:
+                # A process born during the block started from zero CPU.
+                self.first[pid] = cpu if self._thread is None else 0.0
+            self.last[pid] = max(cpu, self.last.get(pid, 0.0))
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def __enter__(self) -> TreeCpuSampler:
+        if self._sample():
+            self._thread = threading.Thread(target=self._run, name="cpu-sampler", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        self.seconds = sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
 def timed_repeats(fn: Callable[[], tuple[int, int]], repeats: int) -> tuple[float, list[float], float, int, int]:
@@ -433,18 +478,19 @@ def run_end_to_end(
         pipeline.stages[0].engine = engine  # type: ignore[attr-defined]
     output = Path(tempfile.mkdtemp(prefix="e2e-", dir=work_dir))
     try:
-        cpu0, wall0 = tree_cpu_seconds(), time.perf_counter()
-        result = run_pipeline(
-            pipeline,
-            inputs=[str(p) for p in inputs],
-            output=str(output),
-            executor=executor,
-            overwrite=True,
-            progress=False,
-            console=Console(file=io.StringIO()),
-        )
-        wall = time.perf_counter() - wall0
-        cpu = tree_cpu_seconds() - cpu0
+        with TreeCpuSampler() as sampler:
+            wall0 = time.perf_counter()
+            result = run_pipeline(
+                pipeline,
+                inputs=[str(p) for p in inputs],
+                output=str(output),
+                executor=executor,
+                overwrite=True,
+                progress=False,
+                console=Console(file=io.StringIO()),
+            )
+            wall = time.perf_counter() - wall0
+        cpu = sampler.seconds
     finally:
         shutil.rmtree(output, ignore_errors=True)
     stats = result.stats

@@ -105,6 +105,28 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("curate: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
+    except Exception as exc:  # a stage failed on a worker: one line, the root cause
+        if os.environ.get("CURATE_DEBUG"):
+            raise
+        root = root_cause(exc)
+        print(
+            f"curate: error: {type(root).__name__}: {root}; completed inputs are kept, "
+            "re-run the same command to resume (CURATE_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    """The innermost error behind Ray's wrappers (``RayTaskError``, ``UserCodeException``)."""
+    seen = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        inner = getattr(exc, "cause", None) or exc.__cause__
+        if not isinstance(inner, BaseException):
+            break
+        exc = inner
+    return exc
 
 
 if __name__ == "__main__":

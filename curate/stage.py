@@ -61,6 +61,12 @@ def require(module: str, extra: str | None = None, package: str | None = None) -
         return importlib.import_module(module)
     except ImportError as exc:
         what = f"curate[{extra}]" if extra else (package or module)
+        missing = getattr(exc, "name", None)
+        if missing and missing.split(".")[0] != module.split(".")[0]:
+            # The package is there but one of its own imports failed: say which.
+            raise MissingDependencyError(
+                f"'{module}' is installed but cannot be imported ({exc}); reinstall it: pip install --force-reinstall '{what}'"
+            ) from exc
         raise MissingDependencyError(
             f"this stage needs the '{package or module}' package: pip install '{what}'"
         ) from exc

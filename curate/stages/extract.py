@@ -135,6 +135,8 @@ class ExtractHtml(Stage):
     def validate(self) -> None:
         if self.engine not in self.ENGINES:
             raise ValueError(f"extract_html: unknown engine {self.engine!r}; use one of {self.ENGINES}")
+        # Import the engine on the driver so a broken install fails in one line, up front.
+        require("trafilatura" if self.engine == "trafilatura" else "resiliparse.extract.html2text", package=self.engine)
 
     def setup(self) -> None:
         if self.engine not in self.ENGINES:

@@ -89,7 +89,8 @@ class FasttextLanguageId(Stage):
     score_column: str = "language_score"
 
     def validate(self) -> None:
-        if self.model and "://" not in self.model:
+        require("fasttext", package="fasttext-predict")
+        if not self.model or "://" not in self.model:
             resolve_model_path(self.model)
 
     def setup(self) -> None:
