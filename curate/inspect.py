@@ -34,6 +34,29 @@ def _shorten(text: str | None, width: int) -> str:
     return flat if len(flat) <= width else flat[: width - 3] + "..."
 
 
+def _language_table(console: Console, layout: OutputLayout, data: pa.Table) -> dict[str, int]:
+    """Histogram of identified languages: kept, and rejected after identification."""
+    kept = {c["values"]: c["counts"] for c in pc.value_counts(data["language"]).to_pylist()}
+    rejects = _read_columns(layout, layout.rejects_dir, ["language"])
+    rejected: dict[str, int] = {}
+    if rejects is not None and "language" in rejects.column_names:
+        for c in pc.value_counts(rejects["language"]).to_pylist():
+            if c["values"] is not None:
+                rejected[c["values"]] = c["counts"]
+    total = sum(kept.values()) + sum(rejected.values())
+    hist = Table(title="Languages (identified documents)", title_justify="left")
+    for col in ("language", "kept", "rejected", "share"):
+        hist.add_column(col, justify="left" if col == "language" else "right")
+    order = sorted(set(kept) | set(rejected), key=lambda k: -(kept.get(k, 0) + rejected.get(k, 0)))
+    for lang in order[:20]:
+        n = kept.get(lang, 0) + rejected.get(lang, 0)
+        hist.add_row(str(lang), f"{kept.get(lang, 0):,}", f"{rejected.get(lang, 0):,}", f"{n / total:.1%}")
+    if len(order) > 20:
+        hist.add_row(f"... {len(order) - 20} more", "", "", "")
+    console.print(hist)
+    return {k: kept.get(k, 0) for k in order}
+
+
 def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False, console: Console | None = None) -> dict[str, Any]:
     """Print the summary of an output directory and return it as a dict."""
     console = console or Console()
@@ -71,16 +94,7 @@ def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False,
     data = _read_columns(layout, layout.data_dir, ["id", URL, TEXT, "language", "language_score"])
     if data is not None and data.num_rows:
         if "language" in data.column_names:
-            counts = pc.value_counts(data["language"]).to_pylist()
-            counts.sort(key=lambda c: -c["counts"])
-            hist = Table(title="Languages (kept)", title_justify="left")
-            hist.add_column("language")
-            hist.add_column("documents", justify="right")
-            hist.add_column("share", justify="right")
-            for c in counts[:15]:
-                hist.add_row(str(c["values"]), f"{c['counts']:,}", f"{c['counts'] / data.num_rows:.1%}")
-            console.print(hist)
-            summary["languages"] = {c["values"]: c["counts"] for c in counts}
+            summary["languages"] = _language_table(console, layout, data)
         lengths = pc.utf8_length(pc.fill_null(data[TEXT], ""))
         q = pc.quantile(lengths, q=[0.1, 0.5, 0.9]).to_pylist()
         length_summary = {
