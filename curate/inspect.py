@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from curate.output import OutputLayout
@@ -68,7 +69,7 @@ def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False,
         stats = json.load(f)
     summary: dict[str, Any] = {"stats": stats}
 
-    console.print(f"[bold]{directory}[/bold]  pipeline [bold]{stats['pipeline']}[/bold]: "
+    console.print(f"[bold]{escape(directory)}[/bold]  pipeline [bold]{escape(stats['pipeline'])}[/bold]: "
                   f"{stats['documents']['kept']:,} documents kept, {stats['documents']['rejected']:,} rejected, "
                   f"{stats['inputs']['completed']}/{stats['inputs']['total']} inputs complete")
 
@@ -89,7 +90,7 @@ def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False,
             )
     console.print(stage_table)
     for item in stats.get("damaged_inputs", []):
-        console.print(f"[yellow]damaged input[/yellow] {item['input']}: {item['damage']}")
+        console.print(f"[yellow]damaged input[/yellow] {escape(item['input'])}: {escape(item['damage'])}")
 
     data = _read_columns(layout, layout.data_dir, ["id", URL, TEXT, "language", "language_score"])
     if data is not None and data.num_rows:
@@ -108,8 +109,8 @@ def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False,
         summary["text_length"] = length_summary
         console.print("Text length (characters): " + ", ".join(f"{k} {v:,}" for k, v in length_summary.items()))
         for row in data.slice(0, samples).to_pylist():
-            lang = f" [{row.get('language')} {row.get('language_score') or 0:.2f}]" if row.get("language") else ""
-            console.print(f"[bold cyan]{row.get(URL) or row['id']}[/bold cyan]{lang}\n  {_shorten(row.get(TEXT), 300)}")
+            lang = escape(f" [{row.get('language')} {row.get('language_score') or 0:.2f}]") if row.get("language") else ""
+            console.print(f"[bold cyan]{escape(row.get(URL) or row['id'])}[/bold cyan]{lang}\n  {escape(_shorten(row.get(TEXT), 300))}")
     if show_rejects:
         rejects = _read_columns(layout, layout.rejects_dir, ["id", URL, TEXT, REJECT_DROPPED_BY, REJECT_REASON])
         if rejects is not None:
@@ -120,5 +121,5 @@ def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False,
                 if key in seen:
                     continue
                 seen.add(key)
-                console.print(f"  [red]{key[0]}:{key[1]}[/red] {row.get(URL) or row['id']}  {_shorten(row.get(TEXT), 120)}")
+                console.print(f"  [red]{escape(f'{key[0]}:{key[1]}')}[/red] {escape(row.get(URL) or row['id'])}  {escape(_shorten(row.get(TEXT), 120))}")
     return summary

@@ -126,7 +126,7 @@ class OutputLayout:
 
     def tmp_files(self) -> list[str]:
         found = []
-        for d in (self.data_dir, self.rejects_dir, self.state_dir, self.base):
+        for d in (self.data_dir, self.rejects_dir, self.state_dir, self.path("_curate"), self.base):
             if self.fs.exists(d):
                 found += [p for p in self.fs.ls(d, detail=False) if p.rsplit("/", 1)[-1].startswith(TMP_PREFIX)]
         return found

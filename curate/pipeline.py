@@ -74,19 +74,29 @@ class Pipeline:
         return {
             "name": self.name,
             "input": dataclasses.asdict(self.input),
-            "stages": [{stage.name: _plain(stage.config())} for stage in self.stages],
+            "stages": [{stage_reference(stage): _plain(stage.config())} for stage in self.stages],
             "output": dataclasses.asdict(self.output),
             "execution": dataclasses.asdict(self.execution),
         }
 
     def describe(self) -> str:
-        lines = [f"pipeline {self.name}", f"  read      {self.input.format} {self.input.options or ''}".rstrip()]
+        lines = [f"pipeline {self.name}", f"  read        {self.input.format} {self.input.options or ''}".rstrip()]
         for stage in self.stages:
             how = "actor pool" if stage.stateful else "tasks"
             settings = {k: v for k, v in stage.config().items() if v not in (None, {}, [])}
-            lines.append(f"  {how:<10}{stage.stage_id}  {settings}")
-        lines.append(f"  write     parquet ({self.output.compression}), rejects: {self.output.rejects}")
+            lines.append(f"  {how:<12}{stage.stage_id}  {settings}")
+        lines.append(f"  write       parquet ({self.output.compression}), rejects: {self.output.rejects}")
         return "\n".join(lines)
+
+
+def stage_reference(stage: Stage) -> str:
+    """The name that builds this stage again: its registry name, else ``module:Class``."""
+    from curate.registry import registered_stages
+
+    cls = type(stage)
+    if registered_stages().get(cls.name) is cls:
+        return cls.name
+    return f"{cls.__module__}:{cls.__qualname__}"
 
 
 def _plain(value: Any) -> Any:
@@ -103,6 +113,8 @@ class PipelineConfigError(ValueError):
 
 def _section(cls: type, data: dict[str, Any] | None, what: str) -> Any:
     data = data or {}
+    if not isinstance(data, dict):
+        raise PipelineConfigError(f"{what}: expected a mapping of settings, got {data!r}")
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = set(data) - names
     if unknown:
@@ -111,6 +123,8 @@ def _section(cls: type, data: dict[str, Any] | None, what: str) -> Any:
 
 
 def stages_from_config(entries: list[Any]) -> list[Stage]:
+    if entries and not isinstance(entries, list):
+        raise PipelineConfigError("stages: write a list ('- name: {settings}' per stage), not a mapping")
     stages = []
     for i, entry in enumerate(entries or []):
         if isinstance(entry, str):
@@ -122,6 +136,8 @@ def stages_from_config(entries: list[Any]) -> list[Stage]:
             raise PipelineConfigError(
                 f"stage {i + 1}: write each stage as 'name' or 'name: {{settings}}', got {entry!r}"
             )
+        if not isinstance(config, dict):
+            raise PipelineConfigError(f"stage {i + 1} ({name}): settings must be a mapping, got {config!r}")
         stages.append(build_stage(name, config))
     return stages
 
@@ -131,11 +147,14 @@ def pipeline_from_dict(data: dict[str, Any], source_file: str | None = None) -> 
     unknown = set(data) - known
     if unknown:
         raise PipelineConfigError(f"unknown top-level keys {sorted(unknown)}; known: {sorted(known)}")
+    output = _section(OutputConfig, data.get("output"), "output")
+    if output.rejects not in ("full", "minimal"):
+        raise PipelineConfigError(f"output.rejects: use 'full' or 'minimal', not {output.rejects!r}")
     return Pipeline(
         name=data.get("name") or (Path(source_file).stem if source_file else "pipeline"),
         input=_section(InputConfig, data.get("input"), "input"),
         stages=stages_from_config(data.get("stages") or []),
-        output=_section(OutputConfig, data.get("output"), "output"),
+        output=output,
         execution=_section(ExecutionConfig, data.get("execution"), "execution"),
         source_file=source_file,
     )

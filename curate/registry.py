@@ -71,11 +71,16 @@ def _import_reference(reference: str) -> Any:
         path = Path(module_name)
         if not path.exists():
             raise UnknownStageError(f"stage {reference!r}: file {path} does not exist")
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules.setdefault(path.stem, module)
-        spec.loader.exec_module(module)
+        resolved = str(path.resolve())
+        cached = sys.modules.get(path.stem)
+        if cached is not None and getattr(cached, "__file__", None) == resolved:
+            module = cached  # load a file once, so its classes stay the same objects
+        else:
+            spec = importlib.util.spec_from_file_location(path.stem, resolved)
+            assert spec and spec.loader
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[path.stem] = module
+            spec.loader.exec_module(module)
     else:
         try:
             module = importlib.import_module(module_name)

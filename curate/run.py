@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.markup import escape
+
 from curate import __version__
 from curate.execution.progress import ProgressClient, RunProgress
 from curate.inputs import expand_inputs
@@ -235,15 +237,16 @@ def _print_summary(console: Any, result: RunResult) -> None:
     console.print(
         f"[bold]done[/bold] in {result.seconds:.1f}s: {stats['documents']['kept']:,} documents kept, "
         f"{stats['documents']['rejected']:,} rejected, from {result.inputs_total} inputs "
-        f"({result.inputs_skipped} skipped as already complete) -> {result.output}"
+        f"({result.inputs_skipped} skipped as already complete) -> {escape(result.output)}"
     )
     for stage in stats["stages"]:
         drops = ", ".join(f"{r} {n:,}" for r, n in stage["dropped"].items()) or "-"
-        console.print(f"  {stage['stage']:<24} in {stage['rows_in']:>9,}  out {stage['rows_out']:>9,}  dropped: {drops}")
+        drops = escape(drops)
+        console.print(f"  {escape(stage['stage']):<24} in {stage['rows_in']:>9,}  out {stage['rows_out']:>9,}  dropped: {drops}")
     for item in stats["damaged_inputs"]:
-        console.print(f"[yellow]damaged input[/yellow] {item['input']}: {item['damage']}")
+        console.print(f"[yellow]damaged input[/yellow] {escape(item['input'])}: {escape(item['damage'])}")
     if stats.get("warning"):
-        console.print(f"[red]warning[/red]: {stats['warning']}")
+        console.print(f"[red]warning[/red]: {escape(stats['warning'])}")
 
 
 def main_error(message: str) -> None:

@@ -45,7 +45,8 @@ class LanguageFilter(Filter):
             )
         else:
             thresholds = pa.scalar(float(self.min_score))
-        low = pc.less(value, thresholds)
+        # Scores are float32: 0.65 is stored as 0.6499999762, so compare with a tolerance.
+        low = pc.less(pc.add(value, 1e-6), thresholds)
         if self.languages:
             wrong = pc.invert(pc.fill_null(pc.is_in(language, value_set=pa.array(self.languages, pa.string())), False))
         else:

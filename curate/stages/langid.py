@@ -104,7 +104,11 @@ class FasttextLanguageId(Stage):
         text = pc.fill_null(table[TEXT], "")
         text = pc.utf8_slice_codeunits(text, 0, self.max_chars)
         text = pc.replace_substring_regex(text, r"[\r\n\t]+", " ")
-        names, scores = predict_top1(self._model, text.to_pylist())
+        texts = text.to_pylist()
+        names, scores = predict_top1(self._model, texts)
+        # Empty text has no language (fastText would guess "en" at ~0.12).
+        names = [None if not t.strip() else n for t, n in zip(texts, names)]
+        scores = np.where([bool(t.strip()) for t in texts], scores, 0.0).astype(np.float32)
         table = _set(table, self.language_column, pa.array(names, pa.string()))
         return _set(table, self.score_column, pa.array(scores, pa.float32()))
 

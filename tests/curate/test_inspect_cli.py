@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -72,8 +73,14 @@ def test_inspect_prints_stages_reasons_languages_samples(cli_run, capsys, wide):
         for reason in stage["dropped"]:
             assert reason in printed
     assert "wrong_language" in printed
-    assert "Languages (kept)" in printed
-    assert "100.0%" in printed  # the pipeline keeps English only
+    # the language table covers every identified document: kept English, rejected others
+    assert "Languages (identified documents)" in printed
+    rejected_languages = set(read_dir(out / "rejects")["language"].drop_null().to_pylist())
+    assert rejected_languages - {"en"}, "the sample holds non-English pages"
+    region = printed.split("Languages (identified documents)")[1]
+    for language in rejected_languages | {"en"}:
+        # one table row per language, whatever box characters rich draws
+        assert re.search(rf"^\W+{language} +\W", region, re.M), language
     assert "Text length (characters)" in printed
     data = read_dir(out / "data")
     # the first three documents are shown as samples, with URL and language
@@ -101,7 +108,10 @@ def test_inspect_output_returns_summary(cli_run, samples):
     data = read_dir(out / "data")
 
     assert summary["stats"] == stats
-    assert summary["languages"] == {"en": data.num_rows}
+    rejects = read_dir(out / "rejects")
+    identified = set(rejects["language"].drop_null().to_pylist()) | {"en"}
+    # kept documents per identified language: English only, the rest were all rejected
+    assert summary["languages"] == {lang: data.num_rows if lang == "en" else 0 for lang in identified}
     lengths = summary["text_length"]
     assert set(lengths) == {"min", "p10", "median", "p90", "max", "mean"}
     assert 0 < lengths["min"] <= lengths["p10"] <= lengths["median"] <= lengths["p90"] <= lengths["max"]
@@ -234,23 +244,12 @@ def test_inspect_handmade_output(tmp_path):
     assert "https://site.example/2" not in buffer.getvalue()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: inspect passes '[en 0.98]' to console.print unescaped; rich reads it as a "
-    "markup tag and drops it, so samples never show their language",
-)
 def test_inspect_sample_shows_language(tmp_path, capsys, wide):
     out = fake_output(tmp_path / "out", ["An English document about gardens."])
     assert main(["inspect", str(out)]) == 0
     assert "[en 0.98]" in capsys.readouterr().out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: document text/URLs are printed as rich markup; text such as '[/usr/bin]' "
-    "raises rich.errors.MarkupError and 'curate inspect' dies with a traceback "
-    "('[citation needed]' is silently swallowed)",
-)
 def test_inspect_survives_brackets_in_text(tmp_path, capsys, wide):
     out = fake_output(tmp_path / "out", ["Install it under [/usr/bin] as usual [citation needed]."])
     assert main(["inspect", str(out)]) == 0

@@ -265,11 +265,6 @@ def test_plan_resume_removes_temporary_files(tmp_path, relative):
     assert done == {KEY_A}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: run.json is written atomically via _curate/.tmp-run.json.*, but tmp_files() "
-    "does not look in _curate/, so a run killed mid-write leaves the temp file forever",
-)
 def test_plan_resume_removes_temporary_run_state(tmp_path):
     layout = OutputLayout(str(tmp_path))
     layout.makedirs()

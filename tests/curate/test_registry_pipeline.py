@@ -285,11 +285,6 @@ def test_pipeline_stage_errors(stages, error):
         pipeline_from_dict({"stages": stages})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: 'stages:' written as a mapping is iterated by key, silently building every "
-    "stage with default settings (engine/languages ignored) instead of raising",
-)
 def test_stages_written_as_mapping_is_an_error():
     with pytest.raises(PipelineConfigError):
         pipeline_from_dict(
@@ -297,20 +292,11 @@ def test_stages_written_as_mapping_is_an_error():
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: stage settings that are not a mapping (`- language_filter: en`) raise a plain "
-    "ValueError from cls(**'en'), not PipelineConfigError like other malformed entries",
-)
 def test_stage_settings_not_a_mapping_is_a_config_error():
     with pytest.raises(PipelineConfigError):
         pipeline_from_dict({"stages": [{"language_filter": "en"}]})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: output.rejects is not validated; a typo ('minimial') silently writes full rejects",
-)
 def test_unknown_rejects_mode_is_an_error():
     with pytest.raises(ValueError):
         pipeline_from_dict({"output": {"rejects": "minimial"}})
@@ -344,11 +330,6 @@ def test_describe_mentions_actor_pool_for_language_id():
     assert "rejects: full" in lines[-1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (cosmetic): describe() pads the how-column to 10 characters and 'actor pool' is "
-    "10 long, so it prints 'actor poolfasttext_language_id' with no space",
-)
 def test_describe_separates_actor_pool_from_stage_id():
     text = load_pipeline(COMMONCRAWL).describe()
     assert "actor pool fasttext_language_id" in " ".join(text.split())
@@ -388,11 +369,6 @@ def test_to_dict_round_trips(source, tmp_path):
     assert load_pipeline(path).to_dict() == data
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: to_dict() writes a 'module:Class' stage under its snake_case name "
-    "('min_words'), which is not registered, so the saved config cannot be loaded back",
-)
 def test_to_dict_round_trips_user_stage_reference(user_module):
     pipeline = pipeline_from_dict({"stages": [{f"{user_module}:MinWords": {"min_words": 3}}]})
     again = pipeline_from_dict(pipeline.to_dict())
