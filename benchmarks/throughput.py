@@ -634,6 +634,8 @@ def print_report(results: dict[str, Any]) -> None:
                 print(f"  warning from stats.json: {x['warning']}")
     if results.get("ray_startup_seconds") is not None:
         print(f"\nRay start-up (not in the end-to-end times): {results['ray_startup_seconds']:.1f} s")
+    for error in results.get("errors", []):
+        print(f"FAILED run {error['run']}: {error['error'][:300]}")
     for note in results.get("notes", []):
         print(f"note: {note}")
     print(f"benchmark wall time: {results['benchmark_seconds']:.0f} s")
@@ -752,19 +754,28 @@ def main(argv: list[str] | None = None) -> int:
                 runs_e2e.append(("local (in-process, 1 core), 1 file, resiliparse", [warc], "local", "resiliparse"))
         ray_runs = [r for r in runs_e2e if r[2] == "ray"]
         local_runs = [r for r in runs_e2e if r[2] == "local"]
+        errors: list[dict[str, str]] = []
+        results["errors"] = errors
+
+        def attempt(name: str, inputs: list[Path], executor: str, engine: str) -> None:
+            """One end-to-end run; a failure is reported and the benchmark goes on."""
+            print(f"end to end: {name} ...", flush=True)
+            try:
+                m = run_end_to_end(args.pipeline, inputs, executor, args.num_cpus, engine, name, work_dir)
+            except Exception as exc:  # e.g. Ray's processes killed by another job
+                errors.append({"run": name, "error": f"{type(exc).__name__}: {exc}"[:2000]})
+                print(f"  FAILED: {type(exc).__name__}: {str(exc)[:300]}", flush=True)
+                return
+            measurements.append(m)
+            print(f"  {m.rate:.1f} html docs/s in {m.seconds:.0f} s", flush=True)
+
         if ray_runs:
             with ray_cluster(args.num_cpus) as startup:
                 results["ray_startup_seconds"] = round(startup, 3)
                 for name, inputs, executor, engine in ray_runs:
-                    print(f"end to end: {name} ...", flush=True)
-                    m = run_end_to_end(args.pipeline, inputs, executor, args.num_cpus, engine, name, work_dir)
-                    measurements.append(m)
-                    print(f"  {m.rate:.1f} html docs/s in {m.seconds:.0f} s", flush=True)
+                    attempt(name, inputs, executor, engine)
         for name, inputs, executor, engine in local_runs:
-            print(f"end to end: {name} ...", flush=True)
-            m = run_end_to_end(args.pipeline, inputs, executor, args.num_cpus, engine, name, work_dir)
-            measurements.append(m)
-            print(f"  {m.rate:.1f} html docs/s in {m.seconds:.0f} s", flush=True)
+            attempt(name, inputs, executor, engine)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
 
@@ -793,7 +804,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
         print(f"wrote {args.json}")
-    return 0
+    return 1 if results.get("errors") else 0
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 from collections.abc import Iterable
 
 import fsspec
@@ -51,6 +52,9 @@ def expand_inputs(
     found: dict[str, InputFile] = {}
     for spec in specs:
         spec = str(spec)
+        if "://" not in spec:
+            # Workers (possibly on other machines of a cluster) need absolute paths.
+            spec = os.path.abspath(os.path.expanduser(spec))
         if is_paths_listing(spec):
             for url in read_paths_listing(spec, paths_base_url, storage_options):
                 found.setdefault(url, InputFile(url))

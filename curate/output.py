@@ -55,6 +55,8 @@ class OutputLayout:
     root: str
 
     def __post_init__(self) -> None:
+        if "://" not in self.root:
+            self.root = os.path.abspath(os.path.expanduser(self.root))
         self.fs, self.base = fsspec.core.url_to_fs(self.root)
         self.base = self.base.rstrip("/")
 

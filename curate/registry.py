@@ -82,6 +82,11 @@ def _import_reference(reference: str) -> Any:
             sys.modules[path.stem] = module
             spec.loader.exec_module(module)
     else:
+        # Like ``python -m``: user modules in the current directory are importable, also
+        # when curate runs as a console script (whose sys.path[0] is its bin directory).
+        cwd = str(Path.cwd())
+        if cwd not in sys.path and "" not in sys.path:
+            sys.path.insert(0, cwd)
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
