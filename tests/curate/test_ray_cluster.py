@@ -47,25 +47,47 @@ def free_port() -> int:
 
 @pytest.fixture
 def ray_cluster():
+    """A Ray head node in its own process group (``ray start --block``), killed as a group
+    afterwards, so the test never touches other Ray instances on the machine."""
+    import signal
+    import tempfile
+    import time
+
     ray_bin = Path(sys.executable).with_name("ray")
     if not ray_bin.exists():
         pytest.skip("the 'ray' command is not installed next to this Python")
-    import tempfile
-
     port = free_port()
     temp_dir = tempfile.mkdtemp(prefix="rc", dir="/tmp")  # AF_UNIX paths must stay short
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
-    start = subprocess.run(
-        [str(ray_bin), "start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
-         f"--temp-dir={temp_dir}", "--disable-usage-stats"],
-        capture_output=True, text=True, timeout=180, env=env,
+    head = subprocess.Popen(
+        [str(ray_bin), "start", "--head", "--block", f"--port={port}", "--num-cpus=2",
+         "--include-dashboard=false", f"--temp-dir={temp_dir}", "--disable-usage-stats"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True,
     )
-    if start.returncode != 0:
-        pytest.skip(f"could not start a Ray head node: {start.stderr[-500:]}")
+    address = f"127.0.0.1:{port}"
     try:
-        yield f"127.0.0.1:{port}"
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if head.poll() is not None:
+                pytest.skip(f"could not start a Ray head node: {head.stderr.read().decode()[-500:]}")
+            probe = subprocess.run(
+                [sys.executable, "-c", f"import ray; ray.init(address='{address}', logging_level='ERROR'); print(ray.cluster_resources().get('CPU'))"],
+                capture_output=True, text=True, env=env, timeout=120,
+            )
+            if probe.returncode == 0:
+                break
+            time.sleep(1)
+        else:
+            pytest.skip("the Ray head node did not come up within 120 s")
+        yield address
     finally:
-        subprocess.run([str(ray_bin), "stop", "--force"], capture_output=True, timeout=120, env=env)
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(head.pid, sig)
+                head.wait(timeout=20)
+                break
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                continue
         shutil.rmtree(temp_dir, ignore_errors=True)
 
 
