@@ -91,6 +91,11 @@ class Stage:
     name: ClassVar[str] = "stage"
     stateful: ClassVar[bool] = False
     resources: ClassVar[Resources] = Resources()
+    # Languages the stage's rules are valid for (ISO 639-1 codes); None means any.
+    languages: ClassVar[tuple[str, ...] | None] = None
+    # Optional packages the stage imports, as (module, extra) pairs: a missing one fails
+    # validate() with "pip install 'curate[extra]'".
+    requires: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     label: str | None = None
 
@@ -103,7 +108,13 @@ class Stage:
 
     # -- lifecycle -----------------------------------------------------------------------
     def validate(self) -> None:
-        """Check the configuration cheaply on the driver before a run starts (fail fast)."""
+        """Check the configuration cheaply on the driver before a run starts (fail fast).
+
+        The default checks the optional packages in ``requires``; subclasses that override
+        it should call ``super().validate()``.
+        """
+        for module, extra in self.requires:
+            require(module, extra=extra)
 
     def setup(self) -> None:
         """Load heavy state (models, lookup tables).  Called once per worker."""
