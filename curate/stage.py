@@ -92,7 +92,7 @@ class Stage:
     stateful: ClassVar[bool] = False
     resources: ClassVar[Resources] = Resources()
     # Languages the stage's rules are valid for (ISO 639-1 codes); None means any.
-    languages: ClassVar[tuple[str, ...] | None] = None
+    supported_languages: ClassVar[tuple[str, ...] | None] = None
     # Optional packages the stage imports, as (module, extra) pairs: a missing one fails
     # validate() with "pip install 'curate[extra]'".
     requires: ClassVar[tuple[tuple[str, str], ...]] = ()
