@@ -61,6 +61,31 @@ def _stage_fingerprint(pipeline: Pipeline) -> str:
     return json.dumps({"input": {"format": data["input"]["format"], "options": data["input"]["options"]}, "stages": data["stages"]}, sort_keys=True, default=str)
 
 
+def language_support_warnings(pipeline: Pipeline) -> list[str]:
+    """Filters whose rules do not cover the languages an earlier language filter keeps."""
+    kept: set[str] | None = None  # None: any language may reach this point
+    warnings = []
+    for stage in pipeline.stages:
+        languages = getattr(stage, "languages", None)
+        if stage.name == "language_filter" and languages:
+            kept = set(languages) if kept is None else kept & set(languages)
+            continue
+        supported = stage.supported_languages
+        if supported is None:
+            continue
+        if kept is None:
+            warnings.append(
+                f"{stage.stage_id} supports {', '.join(supported)} only, but no language_filter before it "
+                "restricts the languages it sees"
+            )
+        elif not kept <= set(supported):
+            warnings.append(
+                f"{stage.stage_id} supports {', '.join(supported)} only, but the pipeline keeps "
+                f"{', '.join(sorted(kept - set(supported)))} as well"
+            )
+    return warnings
+
+
 def run_pipeline(
     pipeline: Pipeline,
     inputs: list[str] | None = None,
@@ -90,6 +115,8 @@ def run_pipeline(
     reader = build_reader(fmt, reader_options)
     for stage in pipeline.stages:
         stage.validate()
+    for warning in language_support_warnings(pipeline):
+        console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
 
     layout = OutputLayout(output)
     if overwrite:
