@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections.abc import Iterator
 from typing import Any
@@ -12,7 +13,7 @@ import pyarrow.compute as pc
 from curate.execution.progress import ProgressClient
 from curate.output import OutputLayout, write_parts
 from curate.pipeline import OutputConfig
-from curate.readers.base import InputFile, Reader, ReadReport
+from curate.readers.base import READ_STAGE, InputFile, Reader, ReadReport
 from curate.schema import DROPPED_BY, INPUT_KEY
 from curate.stage import Stage, run_stage
 
@@ -26,8 +27,15 @@ def read_input(
     """
     report = ReadReport(input=source.path, key=source.key)
     records_seen = 0
+    reading = 0.0  # time spent inside the reader, not downstream while it is suspended
     try:
-        for table in reader.read(source, report):
+        batches = iter(reader.read(source, report))
+        while True:
+            started = time.perf_counter()
+            table = next(batches, None)
+            reading += time.perf_counter() - started
+            if table is None:
+                break
             table = table.append_column(INPUT_KEY, pa.array([source.key] * table.num_rows, pa.string()))
             progress.add_read(report.records - records_seen, table.num_rows)
             records_seen = report.records
@@ -37,6 +45,8 @@ def read_input(
         report.damaged += " | " + traceback.format_exc(limit=2).strip().splitlines()[-1]
     if records_seen != report.records:
         progress.add_read(report.records - records_seen, 0)
+    report.seconds = round(reading, 6)
+    progress.add_stage({"stage": READ_STAGE, "rows_in": report.rows, "rows_out": report.rows, "seconds": reading, "dropped": {}})
     layout.write_json(layout.report_path(source.key), report.to_dict())
     progress.input_done(report.to_dict())
 

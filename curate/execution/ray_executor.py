@@ -1,9 +1,11 @@
 """Ray Data executor: readers as a Datasource, stages as streaming ``map_batches``,
 the writer as a Datasink.
 
-Stateless stages run as Ray tasks; stages that declare ``stateful = True`` (they load a
-model in ``setup()``) run in an autoscaling actor pool, so the model loads once per
-worker.  Blocks are pyarrow tables end to end.
+Consecutive CPU stages form one segment that runs as one Ray operator: as tasks when all
+its stages are stateless, as a fixed-size actor pool (one actor per CPU) when one of them
+declares ``stateful = True`` (loads a model in ``setup()``), so models load once per
+worker.  A GPU stage starts a new segment with its own pool.  Blocks are pyarrow tables
+end to end.  ``curate explain`` prints the plan.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from curate.output import OutputLayout
 from curate.pipeline import ExecutionConfig, OutputConfig
 from curate.readers.base import InputFile, Reader
 from curate.stage import Stage
+
+# CPU share a read task asks for: decompression is light next to extraction.
+READ_CPUS = 0.5
 
 
 def start_ray(execution: ExecutionConfig, address: str | None) -> bool:
@@ -119,27 +124,55 @@ def _datasink_cls() -> type:
     return CurateDatasink
 
 
-class _StageTask:
-    """A stateless stage as a Ray Data function (runs as tasks)."""
+class _SegmentTask:
+    """A run of stateless stages as one Ray Data function (runs as tasks)."""
 
-    def __init__(self, stage: Stage, progress: Any) -> None:
-        self.stage = stage
+    def __init__(self, stages: list[Stage], progress: Any) -> None:
+        self.stages = stages
         self.progress = progress
 
     def __call__(self, table: pa.Table) -> pa.Table:
-        return apply_stage(self.stage, table, ProgressClient(self.progress))
+        client = ProgressClient(self.progress)
+        for stage in self.stages:
+            table = apply_stage(stage, table, client)
+        return table
 
 
-class _StageActor:
-    """A stateful stage as a Ray Data callable class: ``setup()`` once per actor."""
+class _SegmentActor(_SegmentTask):
+    """A run of stages containing a stateful one, as a Ray Data callable class:
+    every stage's ``setup()`` runs once per actor."""
 
-    def __init__(self, stage: Stage, progress: Any) -> None:
-        self.stage = stage
-        self.progress = progress
-        stage.ensure_setup()
+    def __init__(self, stages: list[Stage], progress: Any) -> None:
+        super().__init__(stages, progress)
+        for stage in stages:
+            stage.ensure_setup()
 
-    def __call__(self, table: pa.Table) -> pa.Table:
-        return apply_stage(self.stage, table, ProgressClient(self.progress))
+
+def plan_segments(stages: list[Stage]) -> list[list[Stage]]:
+    """Group consecutive stages that can share a worker.
+
+    CPU stages run together in one worker (one Ray operator), so a batch goes through the
+    whole chain where it is and every CPU works on the slowest stage; a new segment starts
+    where the resource kind changes (a GPU stage gets its own pool).
+    """
+    segments: list[list[Stage]] = []
+    for stage in stages:
+        if segments and (segments[-1][-1].resources.gpus > 0) == (stage.resources.gpus > 0):
+            segments[-1].append(stage)
+        else:
+            segments.append([stage])
+    return segments
+
+
+def segment_resources(segment: list[Stage]) -> dict[str, Any]:
+    args: dict[str, Any] = {"num_cpus": max(s.resources.cpus for s in segment)}
+    gpus = max(s.resources.gpus for s in segment)
+    if gpus:
+        args["num_gpus"] = gpus
+    memory = [s.resources.memory_bytes for s in segment if s.resources.memory_bytes]
+    if memory:
+        args["memory"] = max(memory)
+    return args
 
 
 def ship_user_code(stages: list[Stage]) -> None:
@@ -188,40 +221,57 @@ def execute_ray(
     ctx = DataContext.get_current()
     for name in ("ray.data", "ray.data._internal"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    # Per-operator resource reservation keeps actor pools at one actor on small machines
+    # (measured: one core busy out of two); curate's pipelines are linear, and Ray Data's
+    # backpressure still bounds memory without it.
+    ctx.op_resource_reservation_enabled = False
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
     if hasattr(ctx, "enable_operator_progress_bars"):
         ctx.enable_operator_progress_bars = False
-    cpus = int(ray.cluster_resources().get("CPU", 1))
+    resources = ray.cluster_resources()
+    cpus = max(1, int(resources.get("CPU", 1)))
+    gpus = int(resources.get("GPU", 0))
     ship_user_code(stages)
+    # Reading and writing are light next to extraction: they ask for no CPU slot (so the
+    # stage workers can have them all) and their task count is capped instead.  The
+    # different CPU request also keeps Ray from fusing the read into the first stage, so
+    # blocks of one large input spread over every worker.
     ds = ray.data.read_datasource(
         _datasource_cls()(inputs, reader, layout, progress_actor),
         override_num_blocks=max(1, len(inputs)),
+        ray_remote_args={"num_cpus": 0},
+        concurrency=max(1, cpus),
     )
-    for stage in stages:
-        res = stage.resources
-        remote_args: dict[str, Any] = {"num_cpus": res.cpus}
-        if res.gpus:
-            remote_args["num_gpus"] = res.gpus
-        if res.memory_bytes:
-            remote_args["memory"] = res.memory_bytes
-        if stage.stateful:
-            workers = execution.actors_per_stage or max(1, cpus)
+    segments = plan_segments(stages)
+    cpu_slots = cpus
+    for segment in segments:
+        args = segment_resources(segment)
+        if any(stage.stateful for stage in segment):
+            if args.get("num_gpus"):
+                size = max(1, int(gpus // args["num_gpus"]))
+                cpu_slots -= size * args["num_cpus"]
+            else:
+                size = execution.actors_per_stage or max(1, int(cpu_slots // max(args["num_cpus"], 1e-9)))
             ds = ds.map_batches(
-                _StageActor,
-                fn_constructor_args=(stage, progress_actor),
+                _SegmentActor,
+                fn_constructor_args=(segment, progress_actor),
                 batch_format="pyarrow",
                 batch_size=None,
                 zero_copy_batch=True,
-                compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
-                **remote_args,
+                compute=ray.data.ActorPoolStrategy(size=size),
+                **args,
             )
         else:
             ds = ds.map_batches(
-                _StageTask(stage, progress_actor),
+                _SegmentTask(segment, progress_actor),
                 batch_format="pyarrow",
                 batch_size=None,
                 zero_copy_batch=True,
-                **remote_args,
+                **args,
             )
-    ds.write_datasink(_datasink_cls()(layout, output, progress_actor))
+    ds.write_datasink(
+        _datasink_cls()(layout, output, progress_actor),
+        ray_remote_args={"num_cpus": 0},
+        concurrency=max(1, cpus),
+    )

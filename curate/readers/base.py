@@ -97,6 +97,20 @@ class Reader:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
+def _binary_array(values: list[bytes | None], type_: pa.DataType) -> pa.Array:
+    """Build a large_binary array from bytes with one join (``pa.array`` copies per item)."""
+    import numpy as np
+
+    lengths = np.fromiter((len(v) if v is not None else 0 for v in values), dtype=np.int64, count=len(values))
+    offsets = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    data = pa.py_buffer(b"".join(v for v in values if v is not None))
+    validity = None
+    if any(v is None for v in values):
+        validity = pa.array([v is not None for v in values], pa.bool_()).buffers()[1]
+    return pa.Array.from_buffers(type_, len(values), [validity, pa.py_buffer(offsets), data])
+
+
 class ColumnBuffer:
     """Accumulates rows column-wise and flushes them as Arrow tables of bounded size."""
 
@@ -120,7 +134,12 @@ class ColumnBuffer:
     def flush(self) -> pa.Table | None:
         if not self._rows:
             return None
-        arrays = [pa.array(self._columns[f.name], type=f.type) for f in self.schema]
+        arrays = [
+            _binary_array(self._columns[f.name], f.type)
+            if pa.types.is_large_binary(f.type)
+            else pa.array(self._columns[f.name], type=f.type)
+            for f in self.schema
+        ]
         table = pa.Table.from_arrays(arrays, schema=self.schema)
         self._columns = {name: [] for name in self.schema.names}
         self._rows = 0

@@ -18,7 +18,6 @@ and the run goes on.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -130,7 +129,6 @@ class WarcReader(Reader):
         buffer = ColumnBuffer(WEB_RECORD_SCHEMA, self.batch_rows, self.batch_bytes)
         name = source.path.lower()
         records = self._iter_arc(source, report) if (name.endswith(".arc") or name.endswith(".arc.gz")) else self._iter_warc(source, report)
-        start = time.perf_counter()
         for row in records:
             report.rows += 1
             payload = row.get(PAYLOAD)
@@ -140,7 +138,6 @@ class WarcReader(Reader):
         table = buffer.flush()
         if table is not None:
             yield table
-        report.seconds += time.perf_counter() - start
 
     # -- per-record decisions -----------------------------------------------------------
     def _document_row(
