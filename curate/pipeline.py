@@ -80,11 +80,18 @@ class Pipeline:
         }
 
     def describe(self) -> str:
+        """The plan as Ray will run it: which stages share a worker, tasks or actor pool."""
+        from curate.execution.ray_executor import plan_segments
+
         lines = [f"pipeline {self.name}", f"  read        {self.input.format} {self.input.options or ''}".rstrip()]
-        for stage in self.stages:
-            how = "actor pool" if stage.stateful else "tasks"
-            settings = {k: v for k, v in stage.config().items() if v not in (None, {}, [])}
-            lines.append(f"  {how:<12}{stage.stage_id}  {settings}")
+        for i, segment in enumerate(plan_segments(self.stages), 1):
+            how = "actor pool" if any(st.stateful for st in segment) else "tasks"
+            where = "GPU" if segment[0].resources.gpus else "CPU"
+            lines.append(f"  segment {i}: {how} ({where}; one worker per {where}, stages run in order in each worker)")
+            for stage in segment:
+                settings = {k: v for k, v in stage.config().items() if v not in (None, {}, [])}
+                model = " [loads state once per worker]" if stage.stateful else ""
+                lines.append(f"    {stage.stage_id}{model}  {settings}")
         lines.append(f"  write       parquet ({self.output.compression}), rejects: {self.output.rejects}")
         return "\n".join(lines)
 

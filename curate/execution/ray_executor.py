@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -218,6 +219,9 @@ def execute_ray(
     import ray
     from ray.data import DataContext
 
+    # Ray warns that one input file cannot fill the pool: it counts files, not the many
+    # blocks a file's read yields, so the warning is wrong here.
+    warnings.filterwarnings("ignore", message=".*only received 1 input", category=UserWarning)
     ctx = DataContext.get_current()
     for name in ("ray.data", "ray.data._internal"):
         logging.getLogger(name).setLevel(logging.ERROR)

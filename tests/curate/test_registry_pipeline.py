@@ -171,10 +171,18 @@ def test_file_path_reference(user_file, tmp_path, monkeypatch, relative):
     assert pipeline.stages[0].min_words == 4
 
 
+def test_unknown_stage_lists_every_builtin():
+    with pytest.raises(UnknownStageError) as info:
+        get_stage_class("no_such_stage")
+    listed = str(info.value).split("registered stages: ", 1)[1].split(";", 1)[0].split(", ")
+    assert set(BUILTINS) <= set(listed)
+    assert listed == sorted(listed)
+
+
 @pytest.mark.parametrize(
     "reference, message",
     [
-        ("no_such_stage", "registered stages: " + ", ".join(BUILTINS)),
+        ("no_such_stage", "registered stages: "),
         ("no_such_stage", "'module:Class'"),
         ("curate_no_such_module_xyz:Foo", "cannot import module"),
         ("{module}:Missing", "has no 'Missing'"),
@@ -317,22 +325,24 @@ def test_commoncrawl_yaml_loads():
     assert pipeline.execution.batch_rows == 500
 
 
-def test_describe_mentions_actor_pool_for_language_id():
+def test_describe_shows_one_cpu_segment_as_an_actor_pool():
+    # All three CPU stages share a worker; the stateful language ID makes it an actor pool.
     text = load_pipeline(COMMONCRAWL).describe()
     lines = text.splitlines()
     assert lines[0] == "pipeline commoncrawl"
-    by_stage = {name: next(ln for ln in lines if name in ln) for name in BUILTINS}
-    assert "actor pool" in by_stage["fasttext_language_id"]
-    assert "tasks" in by_stage["extract_html"]
-    assert "tasks" in by_stage["language_filter"]
-    assert "actor pool" not in by_stage["extract_html"]
+    segments = [ln for ln in lines if ln.strip().startswith("segment")]
+    assert len(segments) == 1 and "actor pool" in segments[0]
+    by_stage = {name: next(ln for ln in lines if ln.strip().startswith(name)) for name in BUILTINS}
+    assert "loads state once per worker" in by_stage["fasttext_language_id"]
+    assert "loads state once per worker" not in by_stage["extract_html"]
     assert "'languages': ['en']" in by_stage["language_filter"]
     assert "rejects: full" in lines[-1]
 
 
-def test_describe_separates_actor_pool_from_stage_id():
-    text = load_pipeline(COMMONCRAWL).describe()
-    assert "actor pool fasttext_language_id" in " ".join(text.split())
+def test_describe_stateless_pipeline_runs_as_tasks():
+    pipeline = pipeline_from_dict({"stages": ["extract_html", "language_filter"]})
+    segments = [ln for ln in pipeline.describe().splitlines() if ln.strip().startswith("segment")]
+    assert len(segments) == 1 and "tasks" in segments[0]
 
 
 @pytest.mark.parametrize(
