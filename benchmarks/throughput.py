@@ -15,7 +15,7 @@ measured in the same run; nothing is asserted on time):
    ``extract_html`` (trafilatura and resiliparse), ``fasttext_language_id`` (on the
    trafilatura text) and ``language_filter`` (``languages=["en"]``), via
    ``curate.stage.run_stage``.
-4. **End to end**: ``pipelines/commoncrawl.yaml`` through ``curate.run.run_pipeline`` on
+4. **End to end**: ``pipelines/commoncrawl-text.yaml`` through ``curate.run.run_pipeline`` on
    Ray with ``num_cpus=2``, on the WARC split into 4 files (curate reads one file per Ray
    read task) and on the single file, plus the in-process ``local`` executor (one core) and
    the resiliparse engine on Ray.  Each is reported as HTML documents/s and records/s,
@@ -62,7 +62,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PIPELINE = REPO_ROOT / "pipelines" / "commoncrawl.yaml"
+DEFAULT_PIPELINE = REPO_ROOT / "pipelines" / "commoncrawl-text.yaml"
 PAGES_SUBDIR = Path("html-extraction") / "article-extraction-benchmark" / "html"
 WARC_SUBDIR = Path("warc")
 MB = 1_000_000
