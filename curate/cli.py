@@ -56,6 +56,23 @@ def _cmd_stages(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train_classifier(args: argparse.Namespace) -> int:
+    from curate.train_classifier import TrainSettings, print_report, train_classifier
+
+    settings = TrainSettings(
+        epoch=args.epoch, lr=args.lr, word_ngrams=args.word_ngrams, dim=args.dim,
+        min_count=args.min_count, loss=args.loss, bucket=args.bucket, threads=args.threads, seed=args.seed,
+    )
+    result = train_classifier(
+        args.input, args.output, text_field=args.text_field, label_field=args.label_field,
+        test_fraction=args.test_fraction, settings=settings, max_chars=args.max_chars or None,
+        lowercase=args.lowercase, positive_label=args.positive_label, quantize=args.quantize,
+        verbose=0 if args.quiet else (2 if sys.stderr.isatty() else 1),
+    )
+    print_report(result.report, result.report_path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="curate", description="Curate pre-training data on Ray.")
     parser.add_argument("--version", action="version", version=f"curate {__version__}")
@@ -86,6 +103,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     stages = sub.add_parser("stages", help="list the registered stages")
     stages.set_defaults(func=_cmd_stages)
+
+    train = sub.add_parser(
+        "train-classifier",
+        help="train a fastText classifier for fasttext_classifier from labelled JSONL/Parquet",
+        description="Train a supervised fastText classifier (needs pip install 'curate[train]'), "
+        "report precision/recall on a held-out split, and write MODEL.bin plus MODEL.json.",
+    )
+    train.add_argument("input", nargs="+", help="labelled .jsonl(.gz) or .parquet files")
+    train.add_argument("--output", "-o", required=True, help="model path (.bin); the report goes to the same name .json")
+    train.add_argument("--text-field", default="text", help="column with the document text (default text)")
+    train.add_argument("--label-field", default="label", help="column with the label: 0/1, bool or string (default label)")
+    train.add_argument("--positive-label", help="label whose probability the filter scores (default: 1 or hq when present)")
+    train.add_argument("--test-fraction", type=float, default=0.1, help="held-out share of each label (default 0.1; 0 = none)")
+    train.add_argument("--seed", type=int, default=0, help="seed of the split and of fastText (default 0)")
+    train.add_argument("--epoch", type=int, default=25, help="passes over the data (default 25; 5 suffices for 100k+ documents)")
+    train.add_argument("--lr", type=float, default=0.5, help="learning rate (default 0.5)")
+    train.add_argument("--word-ngrams", type=int, default=2, help="word n-grams (default 2, as DCLM)")
+    train.add_argument("--dim", type=int, default=100)
+    train.add_argument("--min-count", type=int, default=1)
+    train.add_argument("--loss", default="softmax", choices=["softmax", "hs", "ova", "ns"])
+    train.add_argument("--bucket", type=int, default=2_000_000, help="n-gram hash buckets (model size ~ bucket*dim*4 bytes; default 2000000)")
+    train.add_argument("--threads", type=int, default=11, help="training threads (at least 11, to work around a fastText initialisation bug; runs differ slightly)")
+    train.add_argument("--max-chars", type=int, default=100_000, help="characters of each document used (default 100000; 0 = all)")
+    train.add_argument("--lowercase", action="store_true", help="lowercase the text (then run the filter with lowercase: true)")
+    train.add_argument("--quantize", action="store_true", help="also write a quantized MODEL.ftz")
+    train.add_argument("--quiet", "-q", action="store_true", help="no fastText progress output")
+    train.set_defaults(func=_cmd_train_classifier)
     return parser
 
 

@@ -21,6 +21,14 @@ BUILTIN_MODULES = (
     "curate.stages.extract",
     "curate.stages.langid",
     "curate.filters.language",
+    "curate.filters.classifier",
+    "curate.filters.url",
+    "curate.filters.pii",
+    "curate.filters.normalize",
+    "curate.stages.datatrove_adapter",
+    "curate.filters.gopher",
+    "curate.filters.fineweb",
+    "curate.filters.c4",
 )
 
 _REGISTRY: dict[str, type[Stage]] = {}
