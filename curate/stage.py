@@ -129,8 +129,8 @@ class Stage:
         return self.label or self.name
 
     def config(self) -> dict[str, Any]:
-        """The stage's configuration as plain data (what YAML would hold)."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        """The stage's configuration as plain data (what YAML would hold: tuples as lists)."""
+        return {f.name: _yaml_plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
     def ensure_setup(self) -> None:
         if not self.__dict__.get("_curate_setup_done", False):
@@ -143,6 +143,14 @@ class Stage:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+
+
+def _yaml_plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _yaml_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_yaml_plain(v) for v in value]
+    return value
 
 
 @dataclass(kw_only=True)

@@ -22,6 +22,7 @@ from .text import (
     split_lines,
     split_words,
     strip_chars,
+    to_numpy,
 )
 
 # Wikipedia-style citation marks removed from lines: [1], [], [edit], [citation needed].
@@ -40,12 +41,6 @@ POLICY_SUBSTRINGS = (
 )
 
 
-def _np(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    return values.to_numpy(zero_copy_only=False)
-
-
 def _first_line(
     hit: np.ndarray, parents: np.ndarray, line_index: np.ndarray, n: int
 ) -> pa.Array:
@@ -60,7 +55,7 @@ def _first_line(
 
 def _contains(lines: pa.Array, needle: str) -> np.ndarray:
     """Case-insensitive substring test (``needle`` is lower case ASCII)."""
-    return _np(pc.match_substring(lines, needle, ignore_case=True)).astype(bool)
+    return to_numpy(pc.match_substring(lines, needle, ignore_case=True)).astype(bool)
 
 
 @register
@@ -123,8 +118,8 @@ class C4QualityFilter(Filter):
 
         words = pc.utf8_split_whitespace(lines)
         if self.max_word_length is not None:
-            word_lengths = _np(pc.utf8_length(pc.list_flatten(words)))
-            word_line = _np(pc.list_parent_indices(words)).astype(np.int64)
+            word_lengths = to_numpy(pc.utf8_length(pc.list_flatten(words)))
+            word_line = to_numpy(pc.list_parent_indices(words)).astype(np.int64)
             too_long = group_sum(word_lengths > self.max_word_length, word_line, len(lines))
             eligible &= too_long == 0
         if self.remove_citations:
@@ -132,10 +127,10 @@ class C4QualityFilter(Filter):
         if self.filter_no_terminal_punct:
             ends = np.zeros(len(lines), dtype=bool)
             for mark in END_PUNCTUATION:
-                ends |= _np(pc.ends_with(lines, mark)).astype(bool)
-            eligible &= ends & ~_np(pc.ends_with(lines, ELLIPSIS)).astype(bool)
+                ends |= to_numpy(pc.ends_with(lines, mark)).astype(bool)
+            eligible &= ends & ~to_numpy(pc.ends_with(lines, ELLIPSIS)).astype(bool)
         if self.min_words_per_line is not None:
-            eligible &= _np(pc.list_value_length(words)) >= self.min_words_per_line
+            eligible &= to_numpy(pc.list_value_length(words)) >= self.min_words_per_line
 
         # Rules in line order: lorem ipsum (drop), javascript (skip line), curly bracket
         # (drop), policy (skip line).
@@ -148,7 +143,7 @@ class C4QualityFilter(Filter):
         if self.filter_javascript:
             undecided &= ~_contains(lines, "javascript")
         if self.filter_curly_bracket:
-            curly = undecided & _np(pc.match_substring(lines, "{")).astype(bool)
+            curly = undecided & to_numpy(pc.match_substring(lines, "{")).astype(bool)
             undecided &= ~curly
         if self.filter_policy:
             for phrase in POLICY_SUBSTRINGS:
@@ -187,9 +182,9 @@ class C4QualityFilter(Filter):
         return scores, cleaned
 
     def keep(self, score: dict[str, pa.Array]) -> pa.Array:
-        lorem = _np(pc.fill_null(score["c4_lorem_ipsum_line"], -1)).astype(np.int64)
-        curly = _np(pc.fill_null(score["c4_curly_bracket_line"], -1)).astype(np.int64)
-        sentences = _np(pc.fill_null(score["c4_sentence_count"], 0)).astype(np.int64)
+        lorem = to_numpy(pc.fill_null(score["c4_lorem_ipsum_line"], -1)).astype(np.int64)
+        curly = to_numpy(pc.fill_null(score["c4_curly_bracket_line"], -1)).astype(np.int64)
+        sentences = to_numpy(pc.fill_null(score["c4_sentence_count"], 0)).astype(np.int64)
         n = len(sentences)
         lorem_first = (lorem >= 0) & ((curly < 0) | (lorem < curly))
         few = (

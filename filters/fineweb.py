@@ -25,15 +25,10 @@ from .text import (
     group_sum,
     language_codes,
     safe_ratio,
+    to_numpy,
 )
 
 _NON_BLANK_RE = char_class(PY_WHITESPACE, negate=True)
-
-
-def _np(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    return values.to_numpy(zero_copy_only=False)
 
 
 @register
@@ -77,18 +72,18 @@ class FineWebQualityFilter(Filter):
         texts = as_string_array(batch[self.text_column])
         n = len(texts)
         lines = pc.split_pattern(texts, "\n")
-        parents = _np(pc.list_parent_indices(lines)).astype(np.int64)
+        parents = to_numpy(pc.list_parent_indices(lines)).astype(np.int64)
         lines = pc.list_flatten(lines)
-        non_blank = _np(pc.match_substring_regex(lines, _NON_BLANK_RE)).astype(bool)
+        non_blank = to_numpy(pc.match_substring_regex(lines, _NON_BLANK_RE)).astype(bool)
         lines = lines.filter(pa.array(non_blank))
         parents = parents[non_blank]
         n_lines = group_sum(None, parents, n)
 
         ending = self._ends_with_stop_char(lines)
-        short = _np(pc.less_equal(pc.utf8_length(lines), self.short_line_length)).astype(bool)
+        short = to_numpy(pc.less_equal(pc.utf8_length(lines), self.short_line_length)).astype(bool)
         _, dup_chars = duplicate_chars(lines, parents, n)
-        newlines = _np(pc.count_substring(texts, "\n")).astype(np.int64)
-        chars = _np(pc.utf8_length(texts)).astype(np.int64) - newlines
+        newlines = to_numpy(pc.count_substring(texts, "\n")).astype(np.int64)
+        chars = to_numpy(pc.utf8_length(texts)).astype(np.int64) - newlines
         languages = language_codes(batch, self.language_column, n)
         words = count_words(
             texts, cjk=cjk_mask(languages) if self.cjk_characters_as_words else None
@@ -109,14 +104,14 @@ class FineWebQualityFilter(Filter):
         chars = TERMINAL_PUNCTUATION if self.stop_chars is None else self.stop_chars
         if all(len(c) == 1 for c in chars):
             last = pc.utf8_slice_codeunits(lines, -1)
-            return _np(pc.is_in(last, value_set=pa.array(sorted(chars), pa.string()))).astype(bool)
+            return to_numpy(pc.is_in(last, value_set=pa.array(sorted(chars), pa.string()))).astype(bool)
         pattern = "(?:" + "|".join(
             "".join(f"\\x{{{ord(ch):x}}}" for ch in c) for c in chars if c
         ) + ")$"
-        return _np(pc.match_substring_regex(lines, pattern)).astype(bool)
+        return to_numpy(pc.match_substring_regex(lines, pattern)).astype(bool)
 
     def keep(self, score: dict[str, pa.Array]) -> pa.Array:
-        values = {k: _np(v).astype(np.float64) for k, v in score.items()}
+        values = {k: to_numpy(v).astype(np.float64) for k, v in score.items()}
         n = len(values["fineweb_line_count"])
         none = np.zeros(n, dtype=bool)
         punct = values["fineweb_line_punct_ratio"]

@@ -34,18 +34,13 @@ from .text import (
     split_lines,
     split_words,
     strip_chars,
+    to_numpy,
 )
 
 _WORD_RE = char_class(SYMBOL_CHARS, negate=True)  # a token with a non-symbol character
 _WS = char_class(PY_WHITESPACE)
 _BULLET_LINE_RE = f"^{_WS}*[\\x{{2022}}\\-]"
 _ELLIPSIS_LINE_RE = f"(?:\\.\\.\\.|\\x{{2026}}){_WS}*$"
-
-
-def _np(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    return values.to_numpy(zero_copy_only=False)
 
 
 @register
@@ -115,16 +110,16 @@ class GopherQualityFilter(Filter):
         n_words = group_sum(is_word, parents, n)
         word_chars = group_sum(np.where(is_word, lengths, 0), parents, n)
 
-        hashes = _np(pc.count_substring(texts, "#")).astype(np.int64)
-        ellipses = _np(pc.count_substring(texts, "...")).astype(np.int64) + _np(
+        hashes = to_numpy(pc.count_substring(texts, "#")).astype(np.int64)
+        ellipses = to_numpy(pc.count_substring(texts, "...")).astype(np.int64) + to_numpy(
             pc.count_substring(texts, "\u2026")
         ).astype(np.int64)
 
         lines, line_parents = split_lines(texts)
         n_lines = group_sum(None, line_parents, n)
-        bullets = group_sum(_np(pc.match_substring_regex(lines, _BULLET_LINE_RE)), line_parents, n)
+        bullets = group_sum(to_numpy(pc.match_substring_regex(lines, _BULLET_LINE_RE)), line_parents, n)
         ellipsis_lines = group_sum(
-            _np(pc.match_substring_regex(lines, _ELLIPSIS_LINE_RE)), line_parents, n
+            to_numpy(pc.match_substring_regex(lines, _ELLIPSIS_LINE_RE)), line_parents, n
         )
 
         stop_count = self._stop_word_counts(words, languages, n)
@@ -161,7 +156,7 @@ class GopherQualityFilter(Filter):
             if not stop_words:
                 continue
             codes = pc.index_in(words.vocab, value_set=pa.array(list(stop_words), pa.string()))
-            code = _np(pc.fill_null(codes, -1)).astype(np.int64)[words.ids]
+            code = to_numpy(pc.fill_null(codes, -1)).astype(np.int64)[words.ids]
             hit = code >= 0
             if len(lists) > 1:
                 hit &= token_list == index
@@ -170,7 +165,7 @@ class GopherQualityFilter(Filter):
         return out
 
     def keep(self, score: dict[str, pa.Array]) -> pa.Array:
-        values = {k: _np(v) for k, v in score.items()}
+        values = {k: to_numpy(v) for k, v in score.items()}
         n = len(values["gopher_word_count"])
 
         def above(column: str, limit: float | None) -> np.ndarray:
@@ -352,16 +347,16 @@ class GopherRepetitionFilter(Filter):
     def score(self, batch: pa.Table) -> dict[str, pa.Array]:
         texts = as_string_array(batch[self.text_column])
         n_docs = len(texts)
-        text_chars = _np(pc.utf8_length(texts)).astype(np.int64)
+        text_chars = to_numpy(pc.utf8_length(texts)).astype(np.int64)
 
         paragraphs = pc.split_pattern_regex(strip_chars(texts, PY_WHITESPACE), "\n{2,}")
-        para_parents = _np(pc.list_parent_indices(paragraphs)).astype(np.int64)
+        para_parents = to_numpy(pc.list_parent_indices(paragraphs)).astype(np.int64)
         para_dups, para_dup_chars = duplicate_chars(
             pc.list_flatten(paragraphs), para_parents, n_docs
         )
         n_paras = group_sum(None, para_parents, n_docs)
         lines = pc.split_pattern_regex(texts, "\n+")
-        line_parents = _np(pc.list_parent_indices(lines)).astype(np.int64)
+        line_parents = to_numpy(pc.list_parent_indices(lines)).astype(np.int64)
         line_dups, line_dup_chars = duplicate_chars(pc.list_flatten(lines), line_parents, n_docs)
         n_lines = group_sum(None, line_parents, n_docs)
 
@@ -427,7 +422,7 @@ class GopherRepetitionFilter(Filter):
         return scores
 
     def keep(self, score: dict[str, pa.Array]) -> pa.Array:
-        values = {k: _np(v).astype(np.float64) for k, v in score.items()}
+        values = {k: to_numpy(v).astype(np.float64) for k, v in score.items()}
         n = len(values["gopher_dup_para_frac"])
         none = np.zeros(n, dtype=bool)
 

@@ -2,7 +2,9 @@
 sentences.
 
 Everything here works on whole Arrow arrays of texts at once (RE2 regular expressions from
-``pyarrow.compute`` plus numpy); nothing loops over documents in Python.
+``pyarrow.compute`` plus numpy); nothing loops over documents in Python.  Character classes
+are written for RE2, which has no look-behind: where a rule needs the character before a
+match, the pattern captures it and puts it back.
 
 Words
     :func:`split_words` reproduces the English rules of spaCy's rule-based tokenizer
@@ -15,9 +17,13 @@ Words
     then is cut at internal separators (``-`` between letters, ``.`` between a lower and an
     upper-case letter, ``,`` between letters, ``/`` or ``:`` before a letter, ``...``).
     English contractions and abbreviations are special cases (``don't`` -> ``do n't``,
-    ``e.g.`` stays one token), see :data:`SPECIAL_CASES`; URLs are kept whole.  What is
-    left out of spaCy: its second pass that re-joins special cases which span several
-    pieces (``hi:)``), and a few exotic scripts' letters.
+    ``e.g.`` stays one token), see :data:`SPECIAL_CASES`; URLs are kept whole; a last pass
+    re-joins special cases the rules split (``Mr.Smith`` -> ``Mr.`` ``Smith``).  The rules
+    run once per distinct whitespace-separated piece of a batch; the few pieces still being
+    peeled after the first rounds (long runs of punctuation) are finished one by one.  On
+    the 5,030-document benchmark corpus the tokens are identical to spaCy's for every
+    document.  Known gaps: letters of exotic scripts follow Unicode categories rather than
+    spaCy's script lists, and spaCy re-joins special cases across whitespace in rare cases.
 
     Languages written without spaces between words (Chinese, Japanese: ``zh``, ``ja``) get
     every Han, Hiragana and Katakana character counted as one word when ``cjk`` selects
@@ -37,6 +43,8 @@ Sentences
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -61,6 +69,7 @@ __all__ = [
     "split_words",
     "strip_chars",
     "as_string_array",
+    "to_numpy",
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -92,7 +101,6 @@ def char_class(chars: Iterable[str], negate: bool = False, extra: str = "") -> s
 PY_WHITESPACE = _ranges(
     "\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-_WS_CLASS = char_class(PY_WHITESPACE)
 
 # str.splitlines() boundaries.
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -142,7 +150,6 @@ SYMBOL_CHARS = frozenset(
 _PUNCT = "\u2026,:;!?\u00bf\u061f\u00a1()[]{}<>_#*&\u3002\uff1f\uff01\uff0c\u3001\uff1b\uff1a\uff5e\u00b7\u0964\u060c\u06d4\u061b\u066a"
 _QUOTES = "'\"\u201d\u201c`\u2018\u00b4\u2019\u201a,\u201e\u00bb\u00ab\u300c\u300d\u300e\u300f\uff08\uff09\u3014\u3015\u3010\u3011\u300a\u300b\u3008\u3009\u2329\u232a\u27e6\u27e7"
 _CURRENCY = "$\u00a3\u20ac\u00a5\u0e3f\u20bd\ufdfc\u20b4" + _ranges("\u20a0-\u20bf")
-_ICONS = r"\p{So}"
 # Letters as spaCy's rules see them: Unicode letters except the Latin-1 ordinals and micro
 # sign (ª º µ), plus the CJK symbol and punctuation blocks (which its CJK range includes).
 # Scripts without case count as both lower and upper case.
@@ -195,6 +202,19 @@ _URL_RE = (
     f"|(?:(?:[{_HOST_CHAR}][{_HOST_CHAR}_-]*)?[{_HOST_CHAR}]\\.)+{_LOWER}{{2,}}"
     r")(?::\d{2,5})?(?:[/?#].*)?$"
 )
+_INFIX = (_URL_RE, _INFIX_PLAIN_RE, (_INFIX_DIGIT_PERIOD_RE, _INFIX_ALPHA_RE))
+_ASCII_INFIX = (
+    r"^(?:[A-Za-z0-9_+\-.]{2,}://)?(?:.+@)?(?:"
+    r"(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}"
+    r"(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))"
+    r"|(?:(?:[A-Za-z0-9][A-Za-z0-9_-]*)?[A-Za-z0-9]\.)+[a-z]{2,}"
+    r")(?::\d{2,5})?(?:[/?#].*)?$",
+    r"(\.\.+)",
+    (
+        r"([0-9])([+\-*^])([0-9\-])|([a-z'\"`,])(\.)([A-Z'\"`,])",
+        r"([A-Za-z])(,)([A-Za-z])|([A-Za-z0-9])(-|--|---|~|[:<>=/])([A-Za-z])",
+    ),
+)
 # A piece that is all letters, digits and marks is one token unless it is a special case or
 # a number followed by a unit.
 _PLAIN_RE = r"^[\pL\pN\pM]+$"
@@ -222,13 +242,10 @@ def _build_special_cases() -> dict[str, tuple[str, ...]]:
 
     apostrophes = ("'", "\u2019")
     # verb + n't
-    neg = {
-        "ai": "ai", "are": "are", "ca": "ca", "could": "could", "dare": "dare", "did": "did",
-        "does": "does", "do": "do", "had": "had", "has": "has", "have": "have", "is": "is",
-        "may": "may", "might": "might", "must": "must", "need": "need", "ought": "ought",
-        "sha": "sha", "should": "should", "was": "was", "were": "were", "wo": "wo",
-        "would": "would",
-    }
+    neg = (
+        "ai are ca could dare did does do had has have is may might must need ought sha "
+        "should was were wo would"
+    ).split()
     with_ve = {"ca", "could", "did", "does", "do", "had", "may", "might", "must", "need",
                "ought", "sha", "should", "wo", "would"}
     for base in neg:
@@ -352,8 +369,6 @@ def _special_tables() -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
 
 
 def _is_plain(s: str) -> bool:
-    import unicodedata
-
     return all(unicodedata.category(c)[0] in "LNM" for c in s)
 
 
@@ -383,6 +398,13 @@ def group_sum(values: np.ndarray | None, parents: np.ndarray, n: int) -> np.ndar
         values = values.astype(np.int64)
     out = np.bincount(parents, weights=values, minlength=n)
     return out.astype(np.int64) if np.issubdtype(values.dtype, np.integer) else out
+
+
+def to_numpy(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """An Arrow array as numpy (nulls of float arrays become NaN)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return values.to_numpy(zero_copy_only=False)
 
 
 def _np_bool(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -500,8 +522,7 @@ _CJK_EXTRA_RANGES = (
 
 @lru_cache(maxsize=100_000)
 def _char_flags(c: str) -> int:
-    import unicodedata
-
+    """The classes (``_F_*`` bits) the affix rules put the character ``c`` in."""
     if not c:
         return 0
     category = unicodedata.category(c)
@@ -600,6 +621,80 @@ def _suffix_lengths(rest: pa.Array) -> np.ndarray:
     return out
 
 
+_SCALAR_TAIL = 64
+_UNIT_SUFFIX_PY = re.compile(
+    "[0-9]("
+    + "|".join(re.escape(u) for u in ["+", "US$", "C$", "A$", *sorted(_CURRENCY), *_UNITS])
+    + ")$"
+)
+
+
+def _prefix_length_scalar(s: str) -> int:
+    """:func:`_prefix_lengths` for one string."""
+    if not s:
+        return 0
+    out = 1 if _char_flags(s[0]) & _F_PREFIX else 0
+    if s[0] == "+" and len(s) > 1 and _char_flags(s[1]) & _F_DIGIT:
+        out = 0
+    if s.startswith(".."):
+        out = max(out, len(s) - len(s.lstrip(".")))
+    for symbol in ("US$", "C$", "A$"):
+        if s.startswith(symbol):
+            out = len(symbol)
+    return out
+
+
+def _suffix_length_scalar(s: str) -> int:
+    """:func:`_suffix_lengths` for one string."""
+    if not s:
+        return 0
+    out = 1 if _char_flags(s[-1]) & _F_SUFFIX else 0
+    for ending in ("'s", "'S", "\u2019s", "\u2019S", "\u2026\u2026"):
+        if s.endswith(ending):
+            out = 2
+    if s.endswith(".."):
+        out = max(out, len(s) - len(s.rstrip(".")))
+    unit = _UNIT_SUFFIX_PY.search(s)
+    if unit:
+        out = max(out, len(unit.group(1)))
+    if s[-1] == "." and out == 0:
+        prev = s[-2] if len(s) > 1 else ""
+        prev2 = s[-3] if len(s) > 2 else ""
+        f_prev, f_prev2 = _char_flags(prev), _char_flags(prev2)
+        degree = prev != "" and prev in "FfCcKk" and prev2 == "\u00b0"
+        if f_prev & _F_PERIOD_CONTEXT or (f_prev & _F_UPPER and f_prev2 & _F_UPPER) or degree:
+            out = 1
+    return out
+
+
+def _split_affixes_scalar(core: str) -> tuple[list[str], str, list[str]]:
+    """The affix loop of :func:`_segment_pieces` for one string: (prefixes, what is left,
+    suffixes)."""
+    prefixes: list[str] = []
+    suffixes: list[str] = []
+    while core and core not in SPECIAL_CASES:
+        p_len = _prefix_length_scalar(core)
+        prefix, rest = core[:p_len], core[p_len:]
+        s_len = _suffix_length_scalar(rest)
+        suffix, middle = (rest[-s_len:], rest[:-s_len]) if s_len else ("", rest)
+        if not p_len and not s_len:
+            break
+        if p_len and rest in SPECIAL_CASES:
+            prefixes.append(prefix)
+            core = rest
+            break
+        if s_len and prefix + middle in SPECIAL_CASES:
+            suffixes.insert(0, suffix)
+            core = prefix + middle
+            break
+        if p_len:
+            prefixes.append(prefix)
+        if s_len:
+            suffixes.insert(0, suffix)
+        core = middle
+    return prefixes, core, suffixes
+
+
 def _segment_pieces(pieces: pa.Array) -> pa.Array:
     """Tokenize whitespace-free pieces with the full rules: each piece with ``\\x00``
     between its tokens.
@@ -631,6 +726,19 @@ def _segment_pieces(pieces: pa.Array) -> pa.Array:
         return False
 
     while len(active):
+        if len(active) <= _SCALAR_TAIL:
+            # A handful of pieces with long runs of punctuation left: finish them one by
+            # one (same rules) rather than with one round of array operations per mark.
+            done = [_split_affixes_scalar(c) for c in core.to_pylist()]
+            pre = pc.binary_join_element_wise(
+                pre, pa.array(["".join(t + "\x00" for t in d[0]) for d in done], pa.string()), ""
+            )
+            suf = pc.binary_join_element_wise(
+                pa.array(["".join("\x00" + t for t in d[2]) for d in done], pa.string()), suf, ""
+            )
+            core = pa.array([d[1] for d in done], pa.string())
+            retire(np.ones(len(active), dtype=bool))
+            break
         stop = _np_bool(pc.is_in(core, value_set=keys)) | _np_bool(
             pc.equal(pc.utf8_length(core), 0)
         )
@@ -667,12 +775,20 @@ def _segment_pieces(pieces: pa.Array) -> pa.Array:
     candidate = _np_bool(pc.match_substring_regex(core, _INFIX_CANDIDATE_RE)) & ~is_special
     if candidate.any():
         cand_idx = np.flatnonzero(candidate)
-        url = _np_bool(pc.match_substring_regex(_take(core, cand_idx), _URL_RE))
-        split_idx = cand_idx[~url]
-        if len(split_idx):
+        ascii_only = _np_bool(pc.string_is_ascii(_take(core, cand_idx)))
+        # The same rules, with character classes reduced to ASCII where the text is ASCII
+        # (much cheaper regular expressions to build).
+        for patterns, rows in ((_ASCII_INFIX, cand_idx[ascii_only]), (_INFIX, cand_idx[~ascii_only])):
+            if not len(rows):
+                continue
+            url_re, plain_re, context_res = patterns
+            url = _np_bool(pc.match_substring_regex(_take(core, rows), url_re))
+            split_idx = rows[~url]
+            if not len(split_idx):
+                continue
             sub = _take(core, split_idx)
-            sub = pc.replace_substring_regex(sub, _INFIX_PLAIN_RE, "\x00\\1\x00")
-            for pattern in (_INFIX_DIGIT_PERIOD_RE, _INFIX_ALPHA_RE):
+            sub = pc.replace_substring_regex(sub, plain_re, "\x00\\1\x00")
+            for pattern in context_res:
                 for _ in range(2):  # again, for infixes sharing a context character
                     sub = pc.replace_substring_regex(sub, pattern, "\\1\\4\x00\\2\\5\x00\\3\\6")
             mask = np.zeros(len(core), dtype=bool)

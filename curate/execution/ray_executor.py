@@ -244,7 +244,7 @@ def execute_ray(
     ds = ray.data.read_datasource(
         _datasource_cls()(inputs, reader, layout, progress_actor),
         override_num_blocks=max(1, len(inputs)),
-        ray_remote_args={"num_cpus": 0},
+        num_cpus=0,
         concurrency=max(1, cpus),
     )
     segments = plan_segments(stages)

@@ -25,7 +25,7 @@ from curate.run import run_pipeline
 from curate.schema import DROPPED_BY, INPUT_KEY, PAYLOAD, REASON
 
 REPO = Path(__file__).resolve().parents[2]
-PIPELINE = REPO / "pipelines" / "commoncrawl.yaml"
+PIPELINE = REPO / "pipelines" / "commoncrawl-text.yaml"
 
 KEY_A = "a.warc-0123456789ab"
 KEY_B = "b.jsonl-ba9876543210"
@@ -317,7 +317,7 @@ def check_output_consistent(out: Path, result) -> tuple[pa.Table, pa.Table]:
     for f in manifest["files"]:
         assert pq.ParquetFile(out / f["path"]).metadata.num_rows == f["rows"]
     assert sum(f["rows"] for f in manifest["files"]) == kept + rejected
-    assert manifest["pipeline"]["name"] == "commoncrawl"
+    assert manifest["pipeline"]["name"] == "commoncrawl-text"
     assert len(manifest["inputs"]) == 1
 
     stages = stats["stages"]

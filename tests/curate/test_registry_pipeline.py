@@ -34,7 +34,8 @@ from curate.stages.extract import ExtractHtml
 from curate.stages.langid import FasttextLanguageId
 
 REPO = Path(__file__).resolve().parents[2]
-COMMONCRAWL = REPO / "pipelines" / "commoncrawl.yaml"
+COMMONCRAWL = REPO / "pipelines" / "commoncrawl-text.yaml"
+FINEWEB = REPO / "pipelines" / "commoncrawl.yaml"
 BUILTINS = ["extract_html", "fasttext_language_id", "language_filter"]
 
 USER_MODULE = textwrap.dedent(
@@ -310,9 +311,17 @@ def test_unknown_rejects_mode_is_an_error():
         pipeline_from_dict({"output": {"rejects": "minimial"}})
 
 
+def test_fineweb_recipe_loads():
+    pipeline = load_pipeline(FINEWEB)
+    names = [s.name for s in pipeline.stages]
+    assert names[:3] == BUILTINS
+    assert {"gopher_repetition", "gopher_quality", "c4_quality", "fineweb_quality", "pii_masker"} <= set(names)
+    assert pipeline.stages[0].favor_precision is True
+
+
 def test_commoncrawl_yaml_loads():
     pipeline = load_pipeline(COMMONCRAWL)
-    assert pipeline.name == "commoncrawl"
+    assert pipeline.name == "commoncrawl-text"
     assert pipeline.source_file == str(COMMONCRAWL)
     assert [s.name for s in pipeline.stages] == BUILTINS
     extract, langid, language = pipeline.stages
@@ -329,7 +338,7 @@ def test_describe_shows_one_cpu_segment_as_an_actor_pool():
     # All three CPU stages share a worker; the stateful language ID makes it an actor pool.
     text = load_pipeline(COMMONCRAWL).describe()
     lines = text.splitlines()
-    assert lines[0] == "pipeline commoncrawl"
+    assert lines[0] == "pipeline commoncrawl-text"
     segments = [ln for ln in lines if ln.strip().startswith("segment")]
     assert len(segments) == 1 and "actor pool" in segments[0]
     by_stage = {name: next(ln for ln in lines if ln.strip().startswith(name)) for name in BUILTINS}
@@ -348,13 +357,16 @@ def test_describe_stateless_pipeline_runs_as_tasks():
 @pytest.mark.parametrize(
     "source",
     [
-        pytest.param("yaml", id="commoncrawl.yaml"),
+        pytest.param("yaml", id="commoncrawl-text.yaml"),
+        pytest.param("fineweb", id="commoncrawl.yaml"),
         pytest.param("python", id="python-built"),
     ],
 )
 def test_to_dict_round_trips(source, tmp_path):
     if source == "yaml":
         pipeline = load_pipeline(COMMONCRAWL)
+    elif source == "fineweb":
+        pipeline = load_pipeline(FINEWEB)
     else:
         pipeline = Pipeline(
             stages=[

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
+from curate.filters import text as text_module
 from curate.filters.text import (
     count_sentences,
     dense_ids,
@@ -47,9 +48,27 @@ WORD_CASES = [
 ]
 
 
+@pytest.fixture(params=["vectorised", "scalar"])
+def affix_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the affix rules as array operations, or piece by piece (used for the few pieces
+    left after the first rounds); both must split alike."""
+    monkeypatch.setattr(text_module, "_SCALAR_TAIL", 0 if request.param == "vectorised" else 10**9)
+    return request.param
+
+
 @pytest.mark.parametrize("text,expected", WORD_CASES)
-def test_split_words_like_spacy(text: str, expected: list[str]) -> None:
+def test_split_words_like_spacy(text: str, expected: list[str], affix_mode: str) -> None:
     assert split_words([text]).to_lists() == [expected]
+
+
+def test_split_words_many_pieces_both_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [text for text, _ in WORD_CASES] * 3 + ["((((((hello!!!!!!!!))))))", "=" * 80]
+    monkeypatch.setattr(text_module, "_SCALAR_TAIL", 0)
+    vectorised = split_words(texts).to_lists()
+    monkeypatch.setattr(text_module, "_SCALAR_TAIL", 10**9)
+    assert split_words(texts).to_lists() == vectorised
+    assert vectorised[-1] == ["="] * 80
+    assert vectorised[-2] == ["("] * 6 + ["hello"] + ["!"] * 8 + [")"] * 6
 
 
 def test_split_words_batch_keeps_order_and_nulls() -> None:
