@@ -32,8 +32,8 @@ from .text import (
     language_codes,
     safe_ratio,
     split_lines,
+    split_paragraphs,
     split_words,
-    strip_chars,
     to_numpy,
 )
 
@@ -349,11 +349,8 @@ class GopherRepetitionFilter(Filter):
         n_docs = len(texts)
         text_chars = to_numpy(pc.utf8_length(texts)).astype(np.int64)
 
-        paragraphs = pc.split_pattern_regex(strip_chars(texts, PY_WHITESPACE), "\n{2,}")
-        para_parents = to_numpy(pc.list_parent_indices(paragraphs)).astype(np.int64)
-        para_dups, para_dup_chars = duplicate_chars(
-            pc.list_flatten(paragraphs), para_parents, n_docs
-        )
+        paragraphs, para_parents = split_paragraphs(texts)
+        para_dups, para_dup_chars = duplicate_chars(paragraphs, para_parents, n_docs)
         n_paras = group_sum(None, para_parents, n_docs)
         lines = pc.split_pattern_regex(texts, "\n+")
         line_parents = to_numpy(pc.list_parent_indices(lines)).astype(np.int64)

@@ -66,6 +66,7 @@ __all__ = [
     "duplicate_chars",
     "group_sum",
     "split_lines",
+    "split_paragraphs",
     "split_words",
     "strip_chars",
     "as_string_array",
@@ -445,6 +446,14 @@ def split_lines(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
         lines = lines.filter(pa.array(keep))
         parents = parents[keep]
     return lines, parents
+
+
+def split_paragraphs(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Gopher's paragraphs: each text, stripped, cut at runs of two or more ``\\n``
+    (``re.split(r"\\n{2,}", text.strip())``): (all paragraphs, index of each one's text).
+    Every text has at least one (possibly empty) paragraph."""
+    paragraphs = pc.split_pattern_regex(strip_chars(as_string_array(texts)), "\n{2,}")
+    return _list_parts(paragraphs)
 
 
 # ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from curate.filters.text import (
     dense_ids,
     duplicate_chars,
     split_lines,
+    split_paragraphs,
     split_words,
 )
 
@@ -116,6 +117,15 @@ def test_split_lines_is_splitlines(text: str) -> None:
     lines, parents = split_lines(pa.array([text, "x"]))
     got = [line for line, p in zip(lines.to_pylist(), parents.tolist()) if p == 0]
     assert got == text.splitlines()
+
+
+@pytest.mark.parametrize("text", ["", "one", "\n\na\n\n\nb\nc\n\n", "  a\n\n\n\n b  ", "a\r\n\r\nb"])
+def test_split_paragraphs_is_gophers_split(text: str) -> None:
+    import re
+
+    paragraphs, parents = split_paragraphs(pa.array([text, "x"]))
+    got = [p for p, i in zip(paragraphs.to_pylist(), parents.tolist()) if i == 0]
+    assert got == re.split(r"\n{2,}", text.strip())
 
 
 SENTENCE_CASES = [
