@@ -100,9 +100,9 @@ def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False,
         q = pc.quantile(lengths, q=[0.1, 0.5, 0.9]).to_pylist()
         length_summary = {
             "min": pc.min(lengths).as_py(),
-            "p10": q[0],
-            "median": q[1],
-            "p90": q[2],
+            "p10": round(q[0], 1),
+            "median": round(q[1], 1),
+            "p90": round(q[2], 1),
             "max": pc.max(lengths).as_py(),
             "mean": round(pc.mean(lengths).as_py(), 1),
         }
