@@ -74,7 +74,7 @@ class Pipeline:
         return {
             "name": self.name,
             "input": dataclasses.asdict(self.input),
-            "stages": [{stage_reference(stage): _plain(stage.config())} for stage in self.stages],
+            "stages": [{stage_reference(stage): stage.config()} for stage in self.stages],
             "output": dataclasses.asdict(self.output),
             "execution": dataclasses.asdict(self.execution),
         }
@@ -104,14 +104,6 @@ def stage_reference(stage: Stage) -> str:
     if registered_stages().get(cls.name) is cls:
         return cls.name
     return f"{cls.__module__}:{cls.__qualname__}"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 class PipelineConfigError(ValueError):

@@ -18,8 +18,6 @@ names the input a row came from, which is what resume bookkeeping is keyed on.
 
 from __future__ import annotations
 
-import pyarrow as pa
-
 ID = "id"
 TEXT = "text"
 URL = "url"
@@ -38,19 +36,3 @@ INTERNAL_COLUMNS = (DROPPED_BY, REASON, INPUT_KEY)
 # Names the rejects output uses for the internal drop columns.
 REJECT_DROPPED_BY = "dropped_by"
 REJECT_REASON = "reason"
-
-RAW_WEB_SCHEMA = pa.schema(
-    [
-        pa.field(ID, pa.string()),
-        pa.field(URL, pa.string()),
-        pa.field(SOURCE, pa.string()),
-        pa.field(WARC_DATE, pa.string()),
-        pa.field(CONTENT_TYPE, pa.string()),
-        pa.field(CHARSET, pa.string()),
-        pa.field(PAYLOAD, pa.large_binary()),
-        pa.field(TEXT, pa.large_string()),
-        pa.field(DROPPED_BY, pa.string()),
-        pa.field(REASON, pa.string()),
-        pa.field(INPUT_KEY, pa.string()),
-    ]
-)
