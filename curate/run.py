@@ -191,7 +191,19 @@ def _execute(
 
         target = RunProgress(total, skipped, [st.stage_id for st in pipeline.stages])
         client = ProgressClient(target)
-        execute_local(todo, reader, pipeline.stages, layout, pipeline.output, client)
+        failed: list[BaseException] = []
+
+        def work_local() -> None:
+            try:
+                execute_local(todo, reader, pipeline.stages, layout, pipeline.output, client)
+            except BaseException as exc:  # re-raised in the main thread
+                failed.append(exc)
+
+        worker = threading.Thread(target=work_local, name="curate-local", daemon=True)
+        worker.start()
+        _watch(worker, client, console, show_progress)
+        if failed:
+            raise failed[0]
         return client.get_snapshot()
     if executor != "ray":
         raise RunError(f"unknown executor {executor!r}; use 'ray' or 'local'")
