@@ -191,19 +191,12 @@ def _execute(
 
         target = RunProgress(total, skipped, [st.stage_id for st in pipeline.stages])
         client = ProgressClient(target)
-        failed: list[BaseException] = []
-
-        def work_local() -> None:
-            try:
-                execute_local(todo, reader, pipeline.stages, layout, pipeline.output, client)
-            except BaseException as exc:  # re-raised in the main thread
-                failed.append(exc)
-
-        worker = threading.Thread(target=work_local, name="curate-local", daemon=True)
-        worker.start()
-        _watch(worker, client, console, show_progress)
-        if failed:
-            raise failed[0]
+        _run_watched(
+            lambda: execute_local(todo, reader, pipeline.stages, layout, pipeline.output, client),
+            client,
+            console,
+            show_progress,
+        )
         return client.get_snapshot()
     if executor != "ray":
         raise RunError(f"unknown executor {executor!r}; use 'ray' or 'local'")
@@ -216,23 +209,33 @@ def _execute(
     try:
         actor = make_progress_actor(total, skipped, [st.stage_id for st in pipeline.stages])
         client = ProgressClient(actor)
-        failure: list[BaseException] = []
-
-        def work() -> None:
-            try:
-                execute_ray(todo, reader, pipeline.stages, layout, pipeline.output, pipeline.execution, actor)
-            except BaseException as exc:  # re-raised in the main thread
-                failure.append(exc)
-
-        thread = threading.Thread(target=work, name="curate-ray", daemon=True)
-        thread.start()
-        _watch(thread, client, console, show_progress)
-        if failure:
-            raise failure[0]
+        _run_watched(
+            lambda: execute_ray(todo, reader, pipeline.stages, layout, pipeline.output, pipeline.execution, actor),
+            client,
+            console,
+            show_progress,
+        )
         return client.get_snapshot()
     finally:
         if started_ray:
             ray.shutdown()
+
+
+def _run_watched(work: Any, client: ProgressClient, console: Any, show: bool) -> None:
+    """Run ``work`` in a thread while this one shows progress; re-raise its failure here."""
+    failed: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            work()
+        except BaseException as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=target, name="curate-run", daemon=True)
+    thread.start()
+    _watch(thread, client, console, show)
+    if failed:
+        raise failed[0]
 
 
 def _progress_line(snap: dict[str, Any]) -> str:

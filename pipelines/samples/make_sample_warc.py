@@ -29,7 +29,7 @@ What it contains
     a 404 page.
 
 All text was written for the curate project and is released under CC0 1.0; see
-``MANIFEST.md`` next to this file for the full list of records.
+``SAMPLES.md`` next to this file for the full list of records.
 
 Determinism
 -----------
@@ -42,7 +42,7 @@ Regenerate with::
     python pipelines/samples/make_sample_warc.py
 
 (``-o PATH`` writes somewhere else; ``--list`` prints the responses, in file order, as
-the Markdown table used in ``MANIFEST.md``.)
+the Markdown table used in ``SAMPLES.md``.)
 """
 
 import argparse
@@ -2305,7 +2305,7 @@ def iter_records(writer: WARCWriter, fetches: list[Fetch]) -> Iterator[ArcWarcRe
 
 
 def manifest_table(fetches: list[Fetch]) -> str:
-    """The responses in file order, as a Markdown table (used for MANIFEST.md)."""
+    """The responses in file order, as a Markdown table (used for SAMPLES.md)."""
     rows = [
         "| # | URL | HTTP | Content-Type header | Lang | Template | Notes |",
         "|---|-----|------|---------------------|------|----------|-------|",
