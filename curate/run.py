@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -289,7 +288,3 @@ def _print_summary(console: Any, result: RunResult) -> None:
         console.print(f"[yellow]damaged input[/yellow] {escape(item['input'])}: {escape(item['damage'])}")
     if stats.get("warning"):
         console.print(f"[red]warning[/red]: {escape(stats['warning'])}")
-
-
-def main_error(message: str) -> None:
-    print(f"curate: error: {message}", file=sys.stderr)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curate.output import OutputLayout, load_reports, rows_per_input
@@ -102,8 +101,3 @@ def compute_stats(
     if kept != alive:
         stats["warning"] = f"kept rows on disk ({kept}) differ from the stage accounting ({alive})"
     return stats, files
-
-
-def language_histogram(tables: Any, column: str = "language") -> dict[str, int]:
-    counts = pc.value_counts(tables[column])
-    return {item["values"].as_py(): item["counts"].as_py() for item in counts}

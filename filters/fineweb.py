@@ -9,21 +9,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curate.registry import register
-from curate.schema import TEXT
-from curate.stage import Filter
 
+from .base import WordFilter
 from .text import (
     PY_WHITESPACE,
     TERMINAL_PUNCTUATION,
     as_string_array,
     char_class,
-    cjk_mask,
     count_words,
     duplicate_chars,
     first_failure,
     float_column,
     group_sum,
-    language_codes,
     safe_ratio,
     to_numpy,
 )
@@ -32,7 +29,7 @@ _NON_BLANK_RE = char_class(PY_WHITESPACE, negate=True)
 
 
 @register
-class FineWebQualityFilter(Filter):
+class FineWebQualityFilter(WordFilter):
     """FineWeb's quality rules (Penedo et al. 2024, section 3.3), on the document's
     non-blank lines (split at ``\\n``).  Drops, with the first rule failed, in this order:
 
@@ -65,8 +62,6 @@ class FineWebQualityFilter(Filter):
     char_duplicates_ratio: float | None = 0.01
     new_line_ratio: float | None = 0.3
     cjk_characters_as_words: bool = True
-    language_column: str = "language"
-    text_column: str = TEXT
 
     def score(self, batch: pa.Table) -> dict[str, pa.Array]:
         texts = as_string_array(batch[self.text_column])
@@ -84,9 +79,9 @@ class FineWebQualityFilter(Filter):
         _, dup_chars = duplicate_chars(lines, parents, n)
         newlines = to_numpy(pc.count_substring(texts, "\n")).astype(np.int64)
         chars = to_numpy(pc.utf8_length(texts)).astype(np.int64) - newlines
-        languages = language_codes(batch, self.language_column, n)
+        languages = self.document_languages(batch, n)
         words = count_words(
-            texts, cjk=cjk_mask(languages) if self.cjk_characters_as_words else None
+            texts, cjk=self.cjk_words(languages)
         )
         return {
             "fineweb_line_count": pa.array(n_lines, pa.int64()),

@@ -13,9 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curate.registry import register
-from curate.schema import TEXT
-from curate.stage import Filter
 
+from .base import WordFilter
 from .stopwords import STOP_WORDS, stop_words_language
 from .text import (
     PY_WHITESPACE,
@@ -23,13 +22,11 @@ from .text import (
     Words,
     as_string_array,
     char_class,
-    cjk_mask,
     dense_ids,
     duplicate_chars,
     first_failure,
     float_column,
     group_sum,
-    language_codes,
     safe_ratio,
     split_lines,
     split_paragraphs,
@@ -44,7 +41,7 @@ _ELLIPSIS_LINE_RE = f"(?:\\.\\.\\.|\\x{{2026}}){_WS}*$"
 
 
 @register
-class GopherQualityFilter(Filter):
+class GopherQualityFilter(WordFilter):
     """Gopher's quality rules (Rae et al. 2021, appendix A.1.1).
 
     Drops a document, with the first rule it fails, in this order, when it has:
@@ -88,18 +85,15 @@ class GopherQualityFilter(Filter):
     min_stop_words: int | None = 2
     stop_words: list[str] | None = None
     language: str | None = None
-    cjk_characters_as_words: bool = False
-    language_column: str = "language"
-    text_column: str = TEXT
 
     def score(self, batch: pa.Table) -> dict[str, pa.Array]:
         texts = as_string_array(batch[self.text_column])
         n = len(texts)
-        languages = language_codes(batch, self.language_column, n)
+        languages = self.document_languages(batch, n)
         if self.language:
             languages[:] = self.language
         words = split_words(
-            texts, cjk=cjk_mask(languages) if self.cjk_characters_as_words else None
+            texts, cjk=self.cjk_words(languages)
         )
         parents = words.parents
 
@@ -303,7 +297,7 @@ def _pairs(value: object) -> tuple[tuple[int, float | None], ...]:
 
 
 @register
-class GopherRepetitionFilter(Filter):
+class GopherRepetitionFilter(WordFilter):
     """Gopher's repetition rules (Rae et al. 2021, appendix A.1.1 and table A1).
 
     Drops, with the first rule failed, in this order:
@@ -340,9 +334,6 @@ class GopherRepetitionFilter(Filter):
     dup_para_char_frac: float | None = 0.2
     top_n_grams: tuple[tuple[int, float | None], ...] = TOP_N_GRAMS
     dup_n_grams: tuple[tuple[int, float | None], ...] = DUP_N_GRAMS
-    cjk_characters_as_words: bool = False
-    language_column: str = "language"
-    text_column: str = TEXT
 
     def score(self, batch: pa.Table) -> dict[str, pa.Array]:
         texts = as_string_array(batch[self.text_column])
@@ -370,9 +361,9 @@ class GopherRepetitionFilter(Filter):
         self, batch: pa.Table, texts: pa.Array, text_chars: np.ndarray
     ) -> dict[str, pa.Array]:
         n_docs = len(texts)
-        languages = language_codes(batch, self.language_column, n_docs)
+        languages = self.document_languages(batch, n_docs)
         words = split_words(
-            texts, cjk=cjk_mask(languages) if self.cjk_characters_as_words else None
+            texts, cjk=self.cjk_words(languages)
         )
         parents = words.parents
         offsets = words.offsets()

@@ -38,6 +38,18 @@ _IPV4_RE = r"^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$"
 _NON_ALNUM_RE = r"[^a-z0-9]+"
 
 
+# Settings that name list files, and settings that hold list entries inline.
+_LIST_FILE_SETTINGS = (
+    "blocklists",
+    "domain_files",
+    "url_files",
+    "banned_words_files",
+    "soft_banned_words_files",
+    "banned_subwords_files",
+)
+_INLINE_LIST_SETTINGS = ("extra_domains", "extra_urls", "banned_words", "soft_banned_words", "banned_subwords")
+
+
 # -- reading lists ------------------------------------------------------------------------
 
 
@@ -358,14 +370,7 @@ class URLFilter(Stage):
     # -- configuration -----------------------------------------------------------------
     def _local_paths(self) -> list[str]:
         paths = []
-        for attr in (
-            "blocklists",
-            "domain_files",
-            "url_files",
-            "banned_words_files",
-            "soft_banned_words_files",
-            "banned_subwords_files",
-        ):
+        for attr in _LIST_FILE_SETTINGS:
             paths += _as_list(getattr(self, attr))
         return [p for p in paths if "://" not in p]
 
@@ -381,20 +386,7 @@ class URLFilter(Stage):
         if self.categories is not None and not _as_list(self.blocklists) and not self.datatrove_lists:
             raise ValueError("url_filter: 'categories' selects from 'blocklists', which is not set")
         has_rule = self.datatrove_lists or any(
-            _as_list(getattr(self, attr))
-            for attr in (
-                "blocklists",
-                "domain_files",
-                "url_files",
-                "banned_words_files",
-                "soft_banned_words_files",
-                "banned_subwords_files",
-                "extra_domains",
-                "extra_urls",
-                "banned_words",
-                "soft_banned_words",
-                "banned_subwords",
-            )
+            _as_list(getattr(self, attr)) for attr in (*_LIST_FILE_SETTINGS, *_INLINE_LIST_SETTINGS)
         )
         if not has_rule:
             raise ValueError("url_filter: no lists configured (set blocklists, domain_files, banned_words, ...)")

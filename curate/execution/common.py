@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from curate.execution.progress import ProgressClient
 from curate.output import OutputLayout, write_parts
 from curate.pipeline import OutputConfig
 from curate.readers.base import READ_STAGE, InputFile, Reader, ReadReport
-from curate.schema import DROPPED_BY, INPUT_KEY
+from curate.schema import INPUT_KEY
 from curate.stage import Stage, run_stage
 
 
@@ -64,9 +63,3 @@ def write_batch(
     kept = sum(f["rows"] for f in written if f["kind"] == "data")
     progress.add_written(kept, sum(f["rows"] for f in written) - kept)
     return written
-
-
-def count_live(table: pa.Table) -> int:
-    if DROPPED_BY not in table.column_names:
-        return table.num_rows
-    return table.num_rows - pc.sum(pc.is_valid(table[DROPPED_BY])).as_py()
