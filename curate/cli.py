@@ -32,6 +32,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if result.stats.get("warning") is None else 1
 
 
+def _cmd_dedup(args: argparse.Namespace) -> int:
+    from curate.pipeline import ExecutionConfig, InputConfig, Pipeline
+    from curate.registry import build_stage
+    from curate.run import run_pipeline
+
+    options = {"text_field": args.text_field, "id_field": args.id_field}
+    if args.method == "minhash":
+        settings = {
+            "threshold": args.threshold, "num_perm": args.num_perm, "ngram": args.ngram, "bands": args.bands,
+            "rows": args.rows, "verify": args.verify, "keep": args.keep, "index": args.index, "seed": args.seed,
+        }
+        stage = build_stage("minhash_dedup", {k: v for k, v in settings.items() if v is not None})
+    else:
+        stage = build_stage("exact_dedup", {"key": args.method, "keep": args.keep})
+    pipeline = Pipeline(
+        stages=[stage],
+        name=f"dedup-{args.method}",
+        input=InputConfig(format=args.format, options=options),
+        execution=ExecutionConfig(num_cpus=args.num_cpus),
+    )
+    run_pipeline(
+        pipeline, inputs=args.input, output=args.output, executor=args.executor,
+        ray_address=args.ray_address, overwrite=args.overwrite, progress=not args.quiet,
+    )
+    return 0
+
+
 def _cmd_explain(args: argparse.Namespace) -> int:
     from curate.pipeline import load_pipeline
 
@@ -90,6 +117,36 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress display")
     run.set_defaults(func=_cmd_run)
+
+    dedup = sub.add_parser(
+        "dedup",
+        help="deduplicate a Parquet or JSONL dataset (MinHash-LSH near duplicates, or exact)",
+        description="Remove near-duplicate (minhash) or exact duplicate documents from a dataset, "
+        "writing the same layout as curate run: data/ (kept, with duplicate_cluster_id and "
+        "duplicate_cluster_size), rejects/ (with duplicate_of), stats.json.",
+    )
+    dedup.add_argument("input", nargs="+", help="Parquet or JSONL files, directories or globs (a curate output's data/ works)")
+    dedup.add_argument("--output", "-o", required=True, help="output directory")
+    dedup.add_argument("--method", choices=["minhash", "text", "url"], default="minhash",
+                       help="minhash: near duplicates (default); text: exact duplicates of normalised text; url: same URL")
+    dedup.add_argument("--threshold", type=float, help="Jaccard similarity of 5-word shingle sets that makes a duplicate (default 0.8)")
+    dedup.add_argument("--num-perm", type=int, help="MinHash permutations (default 128)")
+    dedup.add_argument("--ngram", type=int, help="words per shingle (default 5)")
+    dedup.add_argument("--bands", type=int, help="LSH bands (default: derived from --threshold)")
+    dedup.add_argument("--rows", type=int, help="signature values per band (with --bands)")
+    dedup.add_argument("--verify", choices=["none", "estimated", "exact"], help="check candidate pairs: estimated (full signature, default) or exact Jaccard")
+    dedup.add_argument("--keep", default="first", help="which document of a cluster stays: first (input order), longest, or score:COLUMN (highest)")
+    dedup.add_argument("--index", nargs="+", help="earlier runs' dedup index folders (OUT/_curate/dedup/minhash_dedup): also drop documents that duplicate those")
+    dedup.add_argument("--seed", type=int, help="seed of the MinHash permutations (default 1)")
+    dedup.add_argument("--format", default="auto", choices=["auto", "parquet", "jsonl"], help="input format (default: by file name)")
+    dedup.add_argument("--text-field", default="text", help="column holding the text (default text)")
+    dedup.add_argument("--id-field", default="id", help="column holding the document id (default id; derived from the row when absent)")
+    dedup.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"), help="Ray cluster to run on (default: start a local Ray)")
+    dedup.add_argument("--executor", choices=["ray", "local"], default="ray", help="'local' runs in this process without Ray")
+    dedup.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray")
+    dedup.add_argument("--overwrite", action="store_true", help="delete earlier output in the directory and start fresh")
+    dedup.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    dedup.set_defaults(func=_cmd_dedup)
 
     explain = sub.add_parser("explain", help="print how a pipeline will run")
     explain.add_argument("pipeline")

@@ -38,7 +38,9 @@ from curate.schema import (
     PAYLOAD,
     REASON,
     REJECT_DROPPED_BY,
+    REJECT_ONLY_COLUMNS,
     REJECT_REASON,
+    ROW,
     SOURCE,
     TEXT,
     URL,
@@ -53,6 +55,9 @@ class OutputLayout:
     """Paths inside an output directory (local path or fsspec URL)."""
 
     root: str
+    # A phase of a pipeline with global stages writes its rejects to the final output's
+    # rejects folder directly.
+    rejects_root: str | None = None
 
     def __post_init__(self) -> None:
         if "://" not in self.root:
@@ -69,7 +74,7 @@ class OutputLayout:
 
     @property
     def rejects_dir(self) -> str:
-        return self.path("rejects")
+        return self.rejects_root or self.path("rejects")
 
     @property
     def state_dir(self) -> str:
@@ -143,7 +148,7 @@ def part_key(path: str) -> str | None:
 
 
 def _data_table(table: pa.Table) -> pa.Table:
-    drop = [c for c in (*INTERNAL_COLUMNS, PAYLOAD) if c in table.column_names]
+    drop = [c for c in (*INTERNAL_COLUMNS, PAYLOAD, *REJECT_ONLY_COLUMNS) if c in table.column_names]
     return table.drop_columns(drop)
 
 
@@ -151,10 +156,10 @@ def _rejects_table(table: pa.Table, mode: str) -> pa.Table:
     table = table.rename_columns(
         [REJECT_DROPPED_BY if c == DROPPED_BY else REJECT_REASON if c == REASON else c for c in table.column_names]
     )
-    drop = [c for c in (INPUT_KEY, PAYLOAD) if c in table.column_names]
+    drop = [c for c in (INPUT_KEY, ROW, PAYLOAD) if c in table.column_names]
     table = table.drop_columns(drop)
     if mode == "minimal":
-        keep = [c for c in (ID, URL, SOURCE, REJECT_DROPPED_BY, REJECT_REASON) if c in table.column_names]
+        keep = [c for c in (ID, URL, SOURCE, REJECT_DROPPED_BY, REJECT_REASON, *REJECT_ONLY_COLUMNS) if c in table.column_names]
         table = table.select(keep)
     return table
 

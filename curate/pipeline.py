@@ -50,6 +50,8 @@ class OutputConfig:
     compression_level: int | None = 3
     min_rows_per_file: int = 5000
     row_group_rows: int = 10_000
+    # Pipelines with global stages (dedup) run in phases; keep each phase's output?
+    keep_intermediate: bool = False
 
 
 @dataclass

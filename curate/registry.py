@@ -29,6 +29,7 @@ BUILTIN_MODULES = (
     "curate.filters.gopher",
     "curate.filters.fineweb",
     "curate.filters.c4",
+    "curate.dedup.fuzzy",
 )
 
 _REGISTRY: dict[str, type[Stage]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -17,6 +18,7 @@ from curate.output import OutputLayout, clear_output, plan_resume
 from curate.pipeline import Pipeline
 from curate.readers import build_reader, reader_format_for
 from curate.readers.base import READ_STAGE, InputFile
+from curate.stage import Stage
 from curate.stats import compute_stats
 
 
@@ -122,6 +124,7 @@ def run_pipeline(
         clear_output(layout)
     run_state = layout.path("_curate", "run.json")
     fingerprint = _stage_fingerprint(pipeline)
+    previous: dict[str, Any] = {}
     if layout.has_output() and layout.fs.exists(run_state):
         previous = layout.read_json(run_state)
         if previous.get("fingerprint") != fingerprint:
@@ -130,33 +133,53 @@ def run_pipeline(
                 "use --overwrite to replace it, or another --output"
             )
     layout.makedirs()
-    complete, _ = plan_resume(layout, [f.key for f in files])
-    todo = [f for f in files if f.key not in complete]
-    if complete:
-        console.print(
-            f"[bold]resume[/bold]: {len(complete)} of {len(files)} inputs already complete in {output}, skipping them"
-            + ("" if todo else "; nothing left to do (use --overwrite to start fresh)")
-        )
-    previous_seconds: dict[str, float] = {}
-    if layout.fs.exists(run_state):
-        previous_seconds = layout.read_json(run_state).get("stage_seconds", {})
-    layout.write_json(
-        run_state,
-        {"fingerprint": fingerprint, "pipeline": pipeline.to_dict(), "curate_version": __version__, "stage_seconds": previous_seconds},
-    )
+    input_keys = [f.key for f in files]
+    previous_seconds: dict[str, float] = previous.get("stage_seconds", {})
+    global_summaries: dict[str, Any] = previous.get("global_stages", {})
 
-    snapshot: dict[str, Any] = {}
-    if todo:
-        snapshot = _execute(pipeline, todo, reader, layout, executor, ray_address, progress, console, len(files), len(complete))
+    def save_state(complete: bool) -> None:
+        layout.write_json(run_state, {
+            "fingerprint": fingerprint, "pipeline": pipeline.to_dict(), "curate_version": __version__,
+            "stage_seconds": stage_seconds, "global_stages": global_summaries,
+            "complete": complete, "inputs": input_keys,
+        })
 
     stage_seconds = dict(previous_seconds)
-    for name, entry in snapshot.get("stages", {}).items():
-        stage_seconds[name] = stage_seconds.get(name, 0.0) + entry["seconds"]
+    phases = plan_phases(pipeline, fmt, files)
+    reports_layout, skipped = layout, len(files)
+    if previous.get("complete") and previous.get("inputs") == input_keys and len(phases) > 1:
+        console.print(f"[bold]resume[/bold]: {output} is complete; nothing left to do (use --overwrite to start fresh)")
+        reports_layout = _phase_layout(layout, 0, len(phases))
+    else:
+        save_state(False)
+        started_ray = False
+        if executor == "ray" and len(phases) > 1:
+            from curate.execution.ray_executor import start_ray
+
+            started_ray = start_ray(pipeline.execution, ray_address)
+        try:
+            reports_layout, skipped = _run_phases(
+                pipeline, phases, files, reader, layout, executor, ray_address, progress, console,
+                stage_seconds, global_summaries,
+            )
+        finally:
+            if started_ray:
+                import ray
+
+                ray.shutdown()
+        if len(phases) > 1 and not pipeline.output.keep_intermediate:
+            for i in range(1, len(phases)):
+                phase_layout = _phase_layout(layout, i - 1, len(phases))
+                if phase_layout.fs.exists(phase_layout.data_dir):
+                    phase_layout.fs.rm(phase_layout.data_dir, recursive=True)
+        save_state(True)
+
     read_seconds = stage_seconds.get(READ_STAGE, 0.0)
-    stats, written = compute_stats(layout, pipeline, READ_STAGE, stage_seconds, read_seconds, [f.key for f in files])
+    stats, written = compute_stats(layout, pipeline, READ_STAGE, stage_seconds, read_seconds, input_keys, reports_layout)
+    if global_summaries:
+        stats["dedup"] = global_summaries
     stats["seconds_this_run"] = round(time.time() - started, 3)
     layout.write_json(layout.path("stats.json"), stats)
-    layout.write_json(run_state, {"fingerprint": fingerprint, "pipeline": pipeline.to_dict(), "curate_version": __version__, "stage_seconds": stage_seconds})
     manifest = {
         "curate_version": __version__,
         "pipeline": pipeline.to_dict(),
@@ -168,9 +191,131 @@ def run_pipeline(
         ],
     }
     layout.write_json(layout.path("manifest.json"), manifest)
-    result = RunResult(output, len(files), len(complete), stats, written, time.time() - started)
+    result = RunResult(output, len(files), skipped, stats, written, time.time() - started)
     _print_summary(console, result)
     return result
+
+
+@dataclass
+class Phase:
+    """Map stages that stream from one reader to one output folder.
+
+    A pipeline without global stages is one phase.  Each global stage (deduplication)
+    starts a new phase: its clusters are computed over the previous phase's output (or
+    the Parquet inputs themselves), then applied as the new phase's first stage.
+    """
+
+    stages: list[Stage]
+    global_stage: Any = None
+
+
+def plan_phases(pipeline: Pipeline, fmt: str, files: list[InputFile]) -> list[Phase]:
+    phases = [Phase([])]
+    for stage in pipeline.stages:
+        if getattr(stage, "is_global", False):
+            phases.append(Phase([], stage))
+        else:
+            phases[-1].stages.append(stage)
+    all_parquet = all(reader_format_for(f.path) == "parquet" for f in files) if fmt == "auto" else fmt == "parquet"
+    if len(phases) > 1 and not phases[0].stages and all_parquet:
+        phases = phases[1:]  # a global stage can read Parquet inputs directly
+    return phases
+
+
+def _phase_layout(layout: OutputLayout, index: int, count: int) -> OutputLayout:
+    if index == count - 1:
+        return layout
+    return OutputLayout(layout.path("_curate", "phases", str(index)), rejects_root=layout.rejects_dir)
+
+
+def _run_phases(
+    pipeline: Pipeline,
+    phases: list[Phase],
+    files: list[InputFile],
+    reader: Any,
+    layout: OutputLayout,
+    executor: str,
+    ray_address: str | None,
+    show_progress: bool,
+    console: Any,
+    stage_seconds: dict[str, float],
+    global_summaries: dict[str, Any],
+) -> tuple[OutputLayout, int]:
+    """Run every phase in order; return the layout holding the readers' reports and
+    how many inputs the first phase found complete already."""
+    from curate.dedup.base import ApplyDecisions
+    from curate.dedup.workdir import WorkDir
+
+    inputs = files
+    reader_options = {"batch_rows": pipeline.execution.batch_rows, **pipeline.input.options}
+    if pipeline.input.storage_options:
+        reader_options.setdefault("storage_options", pipeline.input.storage_options)
+    first_layout, first_skipped = None, 0
+    for i, phase in enumerate(phases):
+        phase_layout = _phase_layout(layout, i, len(phases))
+        first_layout = first_layout or phase_layout
+        stages = list(phase.stages)
+        phase_reader = reader
+        if phase.global_stage is not None:
+            stage = phase.global_stage
+            options = {**reader_options, "fields": reader_options.get("fields") or ["*"]}
+            options = {k: v for k, v in options.items() if k in _parquet_option_names()}
+            work = WorkDir(layout.path("_curate", "dedup", stage.stage_id))
+            global_summaries[stage.stage_id] = _compute_global(stage, inputs, options, work, executor, console, stage_seconds)
+            stages.insert(0, ApplyDecisions(stage=stage, work=work.root, file_index={f.key: j for j, f in enumerate(inputs)}))
+            phase_reader = build_reader("parquet", options)
+        if len(phases) > 1:
+            names = ", ".join(st.stage_id for st in stages) or "(no stages)"
+            console.print(f"[bold]phase {i + 1}/{len(phases)}[/bold]: {len(inputs)} inputs -> {names}")
+        phase_layout.makedirs()
+        complete, _ = plan_resume(phase_layout, [f.key for f in inputs])
+        todo = [f for f in inputs if f.key not in complete]
+        if i == 0:
+            first_skipped = len(complete)
+        if complete:
+            console.print(
+                f"[bold]resume[/bold]: {len(complete)} of {len(inputs)} inputs already complete, skipping them"
+                + ("" if todo else "; nothing left to do in this phase")
+            )
+        if todo:
+            sub = dataclasses.replace(pipeline, stages=stages)
+            snapshot = _execute(sub, todo, phase_reader, phase_layout, executor, ray_address, show_progress, console, len(inputs), len(complete))
+            for name, entry in snapshot.get("stages", {}).items():
+                if name == READ_STAGE and phase_layout is not first_layout:
+                    continue  # re-reading the previous phase's output is not the run's read
+                stage_seconds[name] = stage_seconds.get(name, 0.0) + entry["seconds"]
+        inputs = [InputFile(p) for p in phase_layout.part_files(phase_layout.data_dir)]
+        reader_options = {"batch_rows": pipeline.execution.batch_rows}
+    return first_layout, first_skipped
+
+
+def _parquet_option_names() -> set[str]:
+    from curate.readers.jsonl import ParquetReader
+
+    return {f.name for f in dataclasses.fields(ParquetReader)}
+
+
+def _compute_global(
+    stage: Any, inputs: list[InputFile], options: dict[str, Any], work: Any, executor: str, console: Any, stage_seconds: dict[str, float]
+) -> dict[str, Any]:
+    from curate.dedup.tasks import LocalRunner, RayRunner
+
+    paths = [f.path for f in inputs]
+    done = work.read_json("complete.json")
+    if done is not None and done.get("files") == paths:
+        console.print(f"[bold]resume[/bold]: {stage.stage_id} clusters already computed")
+        return done["summary"]
+    runner = RayRunner() if executor == "ray" else LocalRunner()
+    console.print(f"[bold]{escape(stage.stage_id)}[/bold]: computing over {len(paths)} files ...")
+    started = time.time()
+    summary = stage.compute(paths, options, work, runner)
+    summary["seconds"] = round(time.time() - started, 3)
+    stage_seconds[stage.stage_id] = stage_seconds.get(stage.stage_id, 0.0) + summary["seconds"]
+    for step in summary.get("steps", []):
+        extras = ", ".join(f"{k} {v:,}" for k, v in step.items() if k not in ("step", "seconds", "peak_rss_mb", "tasks") and isinstance(v, int))
+        console.print(f"  {step['step']:<14} {step['tasks']:>5} tasks {step['seconds']:>8.1f}s  peak {step['peak_rss_mb']:,.0f} MiB  {escape(extras)}")
+    work.write_json("complete.json", {"files": paths, "summary": summary})
+    return summary
 
 
 def _execute(

@@ -13,7 +13,8 @@ until an extraction stage turns them into ``text``.
 
 Rows dropped by a filter keep flowing with ``_dropped_by`` / ``_reason`` set, so that the
 writer can route them to the rejects output; later stages only see live rows.  ``_input``
-names the input a row came from, which is what resume bookkeeping is keyed on.
+names the input a row came from, which is what resume bookkeeping is keyed on; ``_row``
+(Parquet inputs) its position in that input.
 """
 
 from __future__ import annotations
@@ -30,8 +31,13 @@ WARC_DATE = "date"
 DROPPED_BY = "_dropped_by"
 REASON = "_reason"
 INPUT_KEY = "_input"
+# Row position in the input file (Parquet reader): how global stages find a row again.
+ROW = "_row"
 
-INTERNAL_COLUMNS = (DROPPED_BY, REASON, INPUT_KEY)
+INTERNAL_COLUMNS = (DROPPED_BY, REASON, INPUT_KEY, ROW)
+
+# Columns only rejected rows carry (the id of the document kept in a duplicate's place).
+REJECT_ONLY_COLUMNS = ("duplicate_of",)
 
 # Names the rejects output uses for the internal drop columns.
 REJECT_DROPPED_BY = "dropped_by"

@@ -37,8 +37,11 @@ def compute_stats(
     stage_seconds: dict[str, float],
     read_seconds: float,
     input_keys: list[str],
+    reports_layout: OutputLayout | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    reports = load_reports(layout)
+    """``reports_layout``: where the readers' reports are (a pipeline with global stages
+    reads its inputs in its first phase, whose folder is not the final output)."""
+    reports = load_reports(reports_layout or layout)
     _, files = rows_per_input(layout)
     drops = drop_counts(layout, files)
     wanted = set(input_keys)

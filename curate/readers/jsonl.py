@@ -6,11 +6,12 @@ import json
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from curate.readers.base import READ_STAGE, InputFile, Reader, ReadReport
-from curate.schema import DROPPED_BY, ID, REASON, SOURCE, TEXT, URL
+from curate.schema import DROPPED_BY, ID, INTERNAL_COLUMNS, REASON, ROW, SOURCE, TEXT, URL
 
 
 def _id_column(ids: pa.Array | None, input_key: str, first_line: int, n: int) -> pa.Array:
@@ -130,7 +131,8 @@ class ParquetReader(Reader):
 
     ``text_field`` becomes ``text``; ``id_field``/``url_field`` become ``id``/``url``
     (ids derived from the input and row number when absent); ``fields`` lists further
-    columns to keep as they are.
+    columns to keep as they are (``["*"]``: every column).  Each row also carries its
+    position in the file (``_row``), which global stages use to find it again.
     """
 
     extensions: ClassVar[tuple[str, ...]] = (".parquet", ".pq")
@@ -150,7 +152,9 @@ class ParquetReader(Reader):
             names = set(parquet.schema_arrow.names)
             if self.text_field not in names:
                 raise ValueError(f"no column {self.text_field!r} (columns: {sorted(names)}); set text_field")
-            wanted = [c for c in {self.text_field, self.id_field, self.url_field, *(self.fields or [])} if c in names]
+            extra = [c for c in parquet.schema_arrow.names if c not in (self.text_field, self.id_field, self.url_field)] if self.fields == ["*"] else (self.fields or [])
+            extra = [c for c in extra if c not in (ID, TEXT, URL, SOURCE, *INTERNAL_COLUMNS)]
+            wanted = [c for c in parquet.schema_arrow.names if c in {self.text_field, self.id_field, self.url_field, *extra}]
             for batch in parquet.iter_batches(batch_size=self.batch_rows, columns=wanted):
                 n = batch.num_rows
                 report.records += n
@@ -165,11 +169,12 @@ class ParquetReader(Reader):
                     URL: batch.column(self.url_field).cast(pa.string()) if self.url_field in names else pa.nulls(n, pa.string()),
                     SOURCE: pa.array([source.path] * n, pa.string()),
                 }
-                for key in self.fields or []:
+                for key in extra:
                     if key in names:
                         columns[key] = batch.column(key)
                 columns[DROPPED_BY] = pc.if_else(missing, READ_STAGE, pa.scalar(None, pa.string()))
                 columns[REASON] = reasons
+                columns[ROW] = pa.array(np.arange(row, row + n, dtype=np.int64))
                 n_missing = pc.sum(missing).as_py() or 0
                 if n_missing:
                     report.skipped["missing_text"] = report.skipped.get("missing_text", 0) + n_missing

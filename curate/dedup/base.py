@@ -1,0 +1,192 @@
+"""Global stages: stages that must see the whole dataset before deciding about a row.
+
+A global stage (deduplication) runs in two parts:
+
+1. ``compute``: a few all-to-all steps over every input file (tasks that read and write
+   a work directory; see :mod:`curate.dedup.workdir`).  It ends with *decisions*: for
+   every input file, the rows to drop or change, in ``decisions/p<file index>/``.
+2. ``apply``: a plain per-batch stage that joins each batch with its file's decisions
+   (by row position, the reader's ``_row`` column) and marks rows dropped or adds
+   columns.  It runs in the ordinary streaming executor, so its rejects, statistics and
+   resume work like every other stage's.
+
+Documents are named by a 64-bit key: the input file's index in the high bits and the row
+position in that file in the low 36 bits.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from curate.dedup.tasks import TaskRunner, _timed, summarise
+from curate.dedup.workdir import WorkDir
+from curate.schema import ID, ROW, TEXT
+from curate.stage import Stage, mark_dropped
+
+ROW_BITS = 36
+ROW_MASK = np.uint64((1 << ROW_BITS) - 1)
+# Files of an earlier run's index (deduplicate against) get this bit in their file index.
+REFERENCE_FILE = 1 << 26
+
+DECISIONS = "decisions"
+IDS = "ids"
+
+
+def doc_keys(file_index: int, first_row: int, n: int) -> np.ndarray:
+    return (np.uint64(file_index) << np.uint64(ROW_BITS)) | (np.uint64(first_row) + np.arange(n, dtype=np.uint64))
+
+
+def file_of(keys: np.ndarray) -> np.ndarray:
+    return (keys >> np.uint64(ROW_BITS)).astype(np.int64)
+
+
+def row_of(keys: np.ndarray) -> np.ndarray:
+    return (keys & ROW_MASK).astype(np.int64)
+
+
+def keep_priority(table: pa.Table, keep: str) -> np.ndarray:
+    """Priority of each row under a keep policy; lower is kept first (ties: input order).
+
+    ``first``: input order; ``longest``: most characters of text; ``score:COLUMN``: the
+    highest value of a numeric column (missing values last).
+    """
+    n = table.num_rows
+    if keep == "first":
+        return np.zeros(n, np.float64)
+    if keep == "longest":
+        lengths = pc.fill_null(pc.utf8_length(table[TEXT]), 0)
+        return -np.asarray(lengths.to_numpy(zero_copy_only=False), np.float64)
+    if keep.startswith("score:"):
+        column = keep.split(":", 1)[1]
+        if column not in table.column_names:
+            raise ValueError(f"keep: {keep!r} names a column the data does not have (columns: {table.column_names})")
+        values = pc.cast(table[column], pa.float64())
+        values = pc.fill_null(values, float("-inf"))
+        return -np.asarray(values.to_numpy(zero_copy_only=False), np.float64)
+    raise ValueError(f"keep: use first, longest or score:COLUMN, not {keep!r}")
+
+
+def validate_keep(keep: str) -> None:
+    if keep not in ("first", "longest") and not (keep.startswith("score:") and len(keep) > 6):
+        raise ValueError(f"keep: use first, longest or score:COLUMN, not {keep!r}")
+
+
+def _step_task(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one task of a step and record it as done (so a resumed run skips it)."""
+    fn = spec["fn"]
+    result = _timed(fn, spec)
+    WorkDir(spec["work"]).mark_done(spec["step"], spec["task"], result)
+    return result
+
+
+def run_step(work: WorkDir, step: str, fn: Any, specs: list[dict[str, Any]], runner: TaskRunner) -> dict[str, Any]:
+    """Run the tasks of ``step`` that have not finished before; summarise all of them."""
+    started = time.perf_counter()
+    results: list[dict[str, Any]] = []
+    todo = []
+    for spec in specs:
+        previous = work.is_done(step, spec["task"])
+        if previous is not None:
+            results.append(previous)
+        else:
+            todo.append({**spec, "fn": fn, "step": step, "work": work.root})
+    if todo:
+        results += runner.map(_step_task, todo)
+    return summarise(step, results, time.perf_counter() - started)
+
+
+@dataclass(kw_only=True)
+class GlobalStage(Stage):
+    """A stage that needs every document before it can decide about one."""
+
+    is_global: ClassVar[bool] = True
+    reason: ClassVar[str] = "duplicate"
+
+    def compute(self, files: list[str], reader_options: dict[str, Any], work: WorkDir, runner: TaskRunner) -> dict[str, Any]:
+        """Write ``decisions/`` for every file; return statistics for ``stats.json``."""
+        raise NotImplementedError
+
+    def process(self, table: pa.Table) -> pa.Table:
+        raise TypeError(f"{self.stage_id} needs the whole dataset: it runs through run_pipeline or curate dedup, not per batch")
+
+    def decide(self, table: pa.Table, decisions: pa.Table | None) -> pa.Table:
+        """Apply one file's decisions to a batch of its rows (default: drop duplicates)."""
+        return apply_duplicate_decisions(table, decisions, self.reason)
+
+
+def apply_duplicate_decisions(table: pa.Table, decisions: pa.Table | None, reason: str) -> pa.Table:
+    """Mark removed duplicates dropped (with ``duplicate_of``); add cluster id and size.
+
+    ``decisions`` has ``row, rep_id, size, removed`` for the rows of this file that are in
+    a cluster of two or more; every other row is its own cluster of one.
+    """
+    n = table.num_rows
+    own_id = table[ID]
+    if decisions is None or decisions.num_rows == 0:
+        cluster_id, size = own_id, pa.array(np.ones(n, np.int64))
+        removed = pa.array(np.zeros(n, bool))
+        rep = pa.nulls(n, pa.string())
+    else:
+        at = pc.index_in(table[ROW], value_set=decisions["row"])
+        rep = pc.take(decisions["rep_id"], at)
+        cluster_id = pc.coalesce(rep, own_id)
+        size = pc.coalesce(pc.take(decisions["size"], at), pa.scalar(1, pa.int64()))
+        removed = pc.fill_null(pc.take(decisions["removed"], at), False)
+    table = _set(table, "duplicate_cluster_id", cluster_id)
+    table = _set(table, "duplicate_cluster_size", size)
+    table = _set(table, "duplicate_of", pc.if_else(removed, rep, pa.scalar(None, pa.string())))
+    return mark_dropped(table, pc.if_else(removed, pa.scalar(reason), pa.scalar(None, pa.string())))
+
+
+def _set(table: pa.Table, name: str, values: Any) -> pa.Table:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    idx = table.schema.get_field_index(name)
+    if idx >= 0:
+        return table.set_column(idx, name, values)
+    return table.append_column(name, values)
+
+
+@dataclass(kw_only=True)
+class ApplyDecisions(Stage):
+    """The per-batch half of a global stage: joins each batch with its file's decisions.
+
+    Built by the runner, not named in YAML; it reports under the global stage's name.
+    """
+
+    name: ClassVar[str] = "_apply_decisions"
+
+    stage: GlobalStage
+    work: str
+    file_index: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def stage_id(self) -> str:
+        return self.stage.stage_id
+
+    def process(self, table: pa.Table) -> pa.Table:
+        from curate.schema import INPUT_KEY
+
+        work = WorkDir(self.work)
+        keys = pc.unique(table[INPUT_KEY]).to_pylist()
+        pieces = []
+        for key in keys:
+            part = table.filter(pc.equal(table[INPUT_KEY], key)) if len(keys) > 1 else table
+            decisions = self._decisions(work, key)
+            pieces.append(self.stage.decide(part, decisions))
+        return pa.concat_tables(pieces, promote_options="permissive") if len(pieces) > 1 else pieces[0]
+
+    def _decisions(self, work: WorkDir, key: str) -> pa.Table | None:
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            if len(cache) > 4:
+                cache.clear()
+            index = self.file_index[key]
+            cache[key] = work.read_partition(DECISIONS, index)
+        return cache[key]

@@ -1,0 +1,470 @@
+"""``minhash_dedup``: near-duplicate removal with MinHash and LSH, on any number of workers.
+
+Steps (each a list of tasks; see :mod:`curate.dedup.base`):
+
+1. ``bands``: every file's documents get MinHash signatures (:mod:`curate.dedup.minhash`)
+   and one hash per LSH band; records ``(band hash, document, priority)`` are written
+   partitioned by band hash.  Document ids go to ``ids/`` (the index of this run).
+2. ``buckets``: each partition groups equal band hashes; documents sharing a bucket are
+   candidates.  Without verification a bucket becomes a star of edges to its first
+   member; with verification every pair of a bucket (up to ``max_bucket_pairs`` members;
+   larger buckets become stars) is a candidate.
+3. ``verify`` (optional): candidate pairs are checked by the estimated Jaccard of full
+   signatures (``estimated``) or the true Jaccard of the shingle sets (``exact``), in two
+   passes joined by file, so a task only loads the text of one file.
+4. connected components (:mod:`curate.dedup.components`), whose labels are each
+   component's best document by the keep policy.
+5. ``decisions``: for each component, its size and the kept document's id; written per
+   input file and applied to the rows while they stream to the output.
+
+Bands x rows are derived from ``threshold`` when not given, by datasketch's optimal
+parameter search (false positives and negatives weighted equally by default).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from curate.dedup.base import (
+    DECISIONS,
+    IDS,
+    REFERENCE_FILE,
+    GlobalStage,
+    doc_keys,
+    file_of,
+    keep_priority,
+    row_of,
+    run_step,
+    validate_keep,
+)
+from curate.dedup.components import connected_components
+from curate.dedup.minhash import MinHasher, band_hashes, true_jaccard
+from curate.dedup.tasks import TaskRunner
+from curate.dedup.workdir import WorkDir
+from curate.registry import register
+from curate.schema import DROPPED_BY, ID, TEXT
+
+BANDS = "bands"
+FLUSH_RECORDS = 2_000_000
+
+
+def lsh_parameters(threshold: float, num_perm: int, false_positive_weight: float = 0.5, false_negative_weight: float = 0.5) -> tuple[int, int]:
+    """Bands and rows per band that minimise the weighted LSH error at ``threshold``."""
+    from datasketch.lsh import _optimal_param
+
+    return _optimal_param(threshold, num_perm, false_positive_weight, false_negative_weight)
+
+
+def _read_file(spec: dict[str, Any]) -> Any:
+    from curate.readers.base import InputFile, ReadReport
+    from curate.readers.jsonl import ParquetReader
+
+    keep = spec.get("keep", "first")
+    fields = [keep.split(":", 1)[1]] if keep.startswith("score:") else []
+    reader = ParquetReader(**{**spec["reader"], "fields": fields})
+    source = InputFile(spec["file"])
+    return reader.read(source, ReadReport(input=source.path, key=source.key))
+
+
+def _hasher(spec: dict[str, Any]) -> MinHasher:
+    return MinHasher(num_perm=spec["num_perm"], ngram=spec["ngram"], seed=spec["seed"])
+
+
+def _live_text(table: pa.Table) -> tuple[pa.Array, np.ndarray]:
+    text = table[TEXT]
+    live = pc.is_valid(text)
+    if DROPPED_BY in table.column_names:
+        live = pc.and_(live, pc.is_null(table[DROPPED_BY]))
+    return text, np.asarray(live.to_numpy(zero_copy_only=False), bool)
+
+
+def _bands_task(spec: dict[str, Any]) -> dict[str, Any]:
+    work = WorkDir(spec["work"])
+    hasher = _hasher(spec)
+    bands, rows, partitions = spec["bands"], spec["rows"], spec["partitions"]
+    index = spec["index"]
+    buffered: list[pa.Table] = []
+    buffered_records = 0
+    chunk = 0
+    stats = {"documents": 0, "hashed": 0, "empty": 0, "shingles": 0}
+    ids: list[pa.Array] = []
+
+    def flush() -> None:
+        nonlocal buffered, buffered_records, chunk
+        if buffered:
+            table = pa.concat_tables(buffered)
+            part = (table["band_hash"].to_numpy() % np.uint64(partitions)).astype(np.int64)
+            work.write_partitioned(BANDS, f"f{index:06d}-{chunk:04d}", table, part, partitions)
+            chunk += 1
+        buffered, buffered_records = [], 0
+
+    first_row = 0
+    for table in _read_file(spec):
+        n = table.num_rows
+        ids.append(table[ID].combine_chunks() if isinstance(table[ID], pa.ChunkedArray) else table[ID])
+        text, live = _live_text(table)
+        sigs, counts = hasher.signatures(text)
+        hashed = live & (counts > 0)
+        stats["documents"] += n
+        stats["hashed"] += int(hashed.sum())
+        stats["empty"] += int((live & (counts == 0)).sum())
+        stats["shingles"] += int(counts[hashed].sum())
+        if hashed.any():
+            keys = doc_keys(index, first_row, n)[hashed]
+            prio = keep_priority(table, spec["keep"])[hashed]
+            bh = band_hashes(sigs[hashed], bands, rows)
+            buffered.append(pa.table({
+                "band_hash": pa.array(bh.ravel(), pa.uint64()),
+                "doc": pa.array(np.repeat(keys, bands), pa.uint64()),
+                "prio": pa.array(np.repeat(prio, bands), pa.float64()),
+            }))
+            buffered_records += len(keys) * bands
+            if buffered_records >= FLUSH_RECORDS:
+                flush()
+        first_row += n
+    flush()
+    id_column = pa.concat_arrays([a.cast(pa.string()) for a in ids]) if ids else pa.array([], pa.string())
+    work.write_table(work.path(IDS, f"f{index:06d}.parquet"), pa.table({"id": id_column}))
+    return stats
+
+
+def _pairs_in_groups(starts: np.ndarray, sizes: np.ndarray, all_pairs_up_to: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i, j), i < j, inside each group: all pairs for small groups, a star otherwise."""
+    us, vs = [], []
+    small = sizes <= all_pairs_up_to
+    for size in np.unique(sizes[small]):
+        first = starts[small & (sizes == size)]
+        a, b = np.triu_indices(int(size), 1)
+        us.append((first[:, None] + a[None, :]).ravel())
+        vs.append((first[:, None] + b[None, :]).ravel())
+    big = ~small
+    if big.any():
+        first, size = starts[big], sizes[big]
+        members = np.concatenate([np.arange(s, s + n) for s, n in zip(first, size)])
+        anchors = np.repeat(first, size)
+        keep = members != anchors
+        us.append(anchors[keep])
+        vs.append(members[keep])
+    if not us:
+        empty = np.zeros(0, np.int64)
+        return empty, empty
+    return np.concatenate(us), np.concatenate(vs)
+
+
+def _unique_edges(u: np.ndarray, v: np.ndarray, pu: np.ndarray, pv: np.ndarray) -> pa.Table:
+    order = np.lexsort((v, u))
+    u, v, pu, pv = u[order], v[order], pu[order], pv[order]
+    keep = np.ones(len(u), bool)
+    keep[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    return pa.table({
+        "u": pa.array(u[keep], pa.uint64()), "pu": pa.array(pu[keep], pa.float64()),
+        "v": pa.array(v[keep], pa.uint64()), "pv": pa.array(pv[keep], pa.float64()),
+    })
+
+
+def _buckets_task(spec: dict[str, Any]) -> dict[str, Any]:
+    work = WorkDir(spec["work"])
+    p = spec["p"]
+    table = work.read_partition(BANDS, p)
+    for reference in spec.get("reference", []):
+        ref = WorkDir(reference["work"]).read_partition(BANDS, p)
+        if ref is not None and ref.num_rows:
+            keys = ref["doc"].to_numpy()
+            keys = ((file_of(keys) + reference["offset"]).astype(np.uint64) << np.uint64(36)) | row_of(keys).astype(np.uint64)
+            ref = ref.set_column(1, "doc", pa.array(keys, pa.uint64()))
+            ref = ref.set_column(2, "prio", pa.array(np.full(len(keys), -np.inf), pa.float64()))
+            table = ref if table is None else pa.concat_tables([table, ref])
+    if table is None or table.num_rows == 0:
+        return {"band_records": 0, "candidate_pairs": 0}
+    bh, doc, prio = table["band_hash"].to_numpy(), table["doc"].to_numpy(), table["prio"].to_numpy()
+    order = np.lexsort((doc, bh))
+    bh, doc, prio = bh[order], doc[order], prio[order]
+    # one document twice in a bucket (two bands with equal hashes) counts once
+    distinct = np.ones(len(bh), bool)
+    distinct[1:] = (bh[1:] != bh[:-1]) | (doc[1:] != doc[:-1])
+    bh, doc, prio = bh[distinct], doc[distinct], prio[distinct]
+    boundary = np.ones(len(bh), bool)
+    boundary[1:] = bh[1:] != bh[:-1]
+    starts = np.flatnonzero(boundary)
+    sizes = np.diff(np.append(starts, len(bh)))
+    shared = sizes >= 2
+    starts, sizes = starts[shared], sizes[shared]
+    all_pairs_up_to = spec["max_bucket_pairs"] if spec["verify"] != "none" else 1
+    i, j = _pairs_in_groups(starts, sizes, all_pairs_up_to)
+    edges = _unique_edges(doc[i], doc[j], prio[i], prio[j])
+    stats = {"band_records": int(len(order)), "buckets_shared": int(len(starts)), "candidate_pairs": edges.num_rows,
+             "largest_bucket": int(sizes.max()) if len(sizes) else 0}
+    if spec["verify"] == "none":
+        work.write_table(work.path("edges", f"p{p:05d}", "edges.parquet"), edges)
+    else:
+        u = edges["u"].to_numpy()
+        work.write_partitioned("candidates", f"b{p:05d}", edges, _file_slot(u, spec), spec["file_slots"])
+    return stats
+
+
+def _file_slot(keys: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
+    """Which verification task holds a document's file: its own index, references after."""
+    files = file_of(keys)
+    return np.where(files >= REFERENCE_FILE, spec["files"] + (files - REFERENCE_FILE), files)
+
+
+def _features(spec: dict[str, Any], rows: np.ndarray) -> dict[int, Any]:
+    """Signature (estimated) or shingle set (exact) of the given rows of one file."""
+    wanted = np.unique(rows)
+    texts: list[Any] = []
+    found: list[np.ndarray] = []
+    first = 0
+    for table in _read_file(spec):
+        n = table.num_rows
+        lo, hi = np.searchsorted(wanted, [first, first + n])
+        if hi > lo:
+            local = wanted[lo:hi] - first
+            texts.append(pc.take(table[TEXT], pa.array(local)))
+            found.append(wanted[lo:hi])
+        first += n
+    if not texts:
+        return {}
+    text = pa.concat_arrays([t.combine_chunks() if isinstance(t, pa.ChunkedArray) else t for t in texts])
+    keys = np.concatenate(found)
+    hasher = _hasher(spec)
+    if spec["verify"] == "estimated":
+        sigs, _ = hasher.signatures(text)
+        return {int(k): sigs[i] for i, k in enumerate(keys)}
+    sets = hasher.shingle_sets(text)
+    return {int(k): sets[i] for i, k in enumerate(keys)}
+
+
+def _spec_for_slot(spec: dict[str, Any], slot: int) -> dict[str, Any] | None:
+    if slot < spec["files"]:
+        return {**spec, "file": spec["all_files"][slot]}
+    ref_slot = slot - spec["files"]
+    for reference in spec.get("reference", []):
+        if ref_slot < len(reference["files"]):
+            return {**spec, "file": reference["files"][ref_slot], "reader": reference["reader"]}
+        ref_slot -= len(reference["files"])
+    return None
+
+
+def _verify_a_task(spec: dict[str, Any]) -> dict[str, Any]:
+    """Attach the left document's features to its candidate pairs; regroup by the right one."""
+    work = WorkDir(spec["work"])
+    pairs = work.read_partition("candidates", spec["slot"])
+    if pairs is None or pairs.num_rows == 0:
+        return {"pairs": 0}
+    source = _spec_for_slot(spec, spec["slot"])
+    u = pairs["u"].to_numpy()
+    features = _features(source, row_of(u))
+    rows = row_of(u)
+    values = [features[int(r)] for r in rows]
+    if spec["verify"] == "estimated":
+        column = pa.FixedSizeListArray.from_arrays(pa.array(np.concatenate(values), pa.uint32()), spec["num_perm"])
+    else:
+        column = pa.array(values, pa.list_(pa.uint64()))
+    table = pairs.append_column("left", column)
+    slots = _file_slot(pairs["v"].to_numpy(), spec)
+    work.write_partitioned("verify", f"s{spec['slot']:06d}", table, slots, spec["file_slots"])
+    return {"pairs": pairs.num_rows}
+
+
+def _verify_b_task(spec: dict[str, Any]) -> dict[str, Any]:
+    work = WorkDir(spec["work"])
+    pairs = work.read_partition("verify", spec["slot"])
+    if pairs is None or pairs.num_rows == 0:
+        return {"verified_pairs": 0, "rejected_pairs": 0}
+    source = _spec_for_slot(spec, spec["slot"])
+    v = pairs["v"].to_numpy()
+    features = _features(source, row_of(v))
+    right = [features[int(r)] for r in row_of(v)]
+    if spec["verify"] == "estimated":
+        left = pairs["left"].combine_chunks().flatten().to_numpy().reshape(-1, spec["num_perm"])
+        similarity = (left == np.stack(right)).mean(axis=1)
+    else:
+        left = pairs["left"].to_pylist()
+        similarity = np.array([true_jaccard(np.asarray(a, np.uint64), b) for a, b in zip(left, right)])
+    ok = similarity >= spec["threshold"]
+    edges = pairs.drop_columns(["left"]).filter(pa.array(ok))
+    work.write_table(work.path("edges", f"p{spec['slot']:05d}", "edges.parquet"), edges)
+    return {"verified_pairs": int(ok.sum()), "rejected_pairs": int((~ok).sum())}
+
+
+def _members_task(spec: dict[str, Any]) -> dict[str, Any]:
+    """Final labels of one partition -> (node, label), regrouped by the label's file."""
+    import pyarrow.parquet as pq
+
+    work = WorkDir(spec["work"])
+    with work.fs.open(spec["labels_file"], "rb") as f:
+        labels = pq.read_table(f, columns=["node", "label"])
+    slots = _file_slot(labels["label"].to_numpy(), spec)
+    work.write_partitioned("members", f"l{spec['index']:05d}", labels, slots, spec["file_slots"])
+    return {"nodes": labels.num_rows}
+
+
+def _decisions_task(spec: dict[str, Any]) -> dict[str, Any]:
+    """Clusters whose kept document is in this file: sizes, kept id, decisions per file."""
+    import pyarrow.parquet as pq
+
+    work = WorkDir(spec["work"])
+    members = work.read_partition("members", spec["slot"])
+    if members is None or members.num_rows == 0:
+        return {"clusters": 0, "removed": 0}
+    node, label = members["node"].to_numpy(), members["label"].to_numpy()
+    labels, inverse, counts = np.unique(label, return_inverse=True, return_counts=True)
+    size = counts[inverse]
+    ids_path = spec["ids_path"]
+    with WorkDir(spec["ids_work"]).fs.open(ids_path, "rb") as f:
+        ids = pq.read_table(f)["id"]
+    rep_id = pc.take(ids, pa.array(row_of(label)))
+    removed = node != label
+    table = pa.table({
+        "row": pa.array(row_of(node), pa.int64()),
+        "rep_id": rep_id,
+        "size": pa.array(size.astype(np.int64)),
+        "removed": pa.array(removed),
+    })
+    files = file_of(node)
+    local = files < REFERENCE_FILE
+    table = table.filter(pa.array(local))
+    work.write_partitioned(DECISIONS, f"s{spec['slot']:06d}", table, files[local], spec["files"])
+    return {"clusters": int(len(labels)), "removed": int(removed[local].sum()), "largest_cluster": int(counts.max())}
+
+
+@register
+@dataclass(kw_only=True)
+class MinhashDedup(GlobalStage):
+    """Remove near-duplicate documents (MinHash-LSH); keep one per cluster.
+
+    Drops: every document of a near-duplicate cluster except the one the keep policy
+    chooses, with reason ``near_duplicate`` and ``duplicate_of`` = the kept document's
+    id.  Kept documents get ``duplicate_cluster_id`` (the kept document's id) and
+    ``duplicate_cluster_size`` (FineWeb-2 uses it to re-weight).  Method: Broder, "On the
+    resemblance and containment of documents" (1997); LSH banding as in Leskovec et al.,
+    *Mining of Massive Datasets*, ch. 3; settings follow datatrove's FineWeb MinHash
+    (5-word shingles) and NeMo Curator's optional false-positive check.
+    """
+
+    name: ClassVar[str] = "minhash_dedup"
+    reason: ClassVar[str] = "near_duplicate"
+
+    threshold: float = 0.8
+    num_perm: int = 128
+    ngram: int = 5
+    bands: int | None = None
+    rows: int | None = None
+    seed: int = 1
+    verify: str = "estimated"
+    keep: str = "first"
+    max_bucket_pairs: int = 64
+    partitions: int | None = None
+    index: list[str] | None = None
+
+    def validate(self) -> None:
+        super().validate()
+        if not 0 < self.threshold <= 1:
+            raise ValueError(f"minhash_dedup: threshold must be in (0, 1], not {self.threshold}")
+        if self.verify not in ("none", "estimated", "exact"):
+            raise ValueError(f"minhash_dedup: verify must be none, estimated or exact, not {self.verify!r}")
+        if (self.bands is None) != (self.rows is None):
+            raise ValueError("minhash_dedup: give both bands and rows, or neither (then they follow from threshold)")
+        bands, rows = self.lsh()
+        if bands * rows > self.num_perm:
+            raise ValueError(f"minhash_dedup: bands x rows = {bands * rows} exceeds num_perm = {self.num_perm}")
+        validate_keep(self.keep)
+
+    def lsh(self) -> tuple[int, int]:
+        if self.bands is not None and self.rows is not None:
+            return self.bands, self.rows
+        return lsh_parameters(self.threshold, self.num_perm)
+
+    def compute(self, files: list[str], reader_options: dict[str, Any], work: WorkDir, runner: TaskRunner) -> dict[str, Any]:
+        bands, rows = self.lsh()
+        total_rows = _total_rows(files, reader_options)
+        partitions = self.partitions or max(2 * runner.parallelism, math.ceil(total_rows * bands / 4_000_000))
+        references = self._references()
+        ref_files = sum(len(r["files"]) for r in references)
+        base = {
+            "num_perm": self.num_perm, "ngram": self.ngram, "seed": self.seed, "bands": bands, "rows": rows,
+            "partitions": partitions, "keep": self.keep, "verify": self.verify, "threshold": self.threshold,
+            "max_bucket_pairs": self.max_bucket_pairs, "reader": reader_options, "files": len(files),
+            "file_slots": len(files) + ref_files, "reference": references, "all_files": files,
+        }
+        work.write_json("index.json", {
+            "kind": "minhash", "num_perm": self.num_perm, "ngram": self.ngram, "seed": self.seed, "bands": bands,
+            "rows": rows, "partitions": partitions, "files": files, "reader": reader_options,
+        })
+        steps = [run_step(work, BANDS, _bands_task, [{**base, "task": f"f{i:06d}", "file": f, "index": i} for i, f in enumerate(files)], runner)]
+        # Everything after the signatures is derived from them and redone on a resume.
+        for name in ("buckets", "edges", "candidates", "verify", "verify_left", "verify_right", "members", "decisions", DECISIONS, "cc"):
+            work.remove(name)
+        steps.append(run_step(work, "buckets", _buckets_task, [{**base, "task": f"p{p:05d}", "p": p} for p in range(partitions)], runner))
+        if self.verify != "none":
+            slots = [{**base, "task": f"s{s:06d}", "slot": s} for s in range(base["file_slots"])]
+            steps.append(run_step(work, "verify_left", _verify_a_task, slots, runner))
+            steps.append(run_step(work, "verify_right", _verify_b_task, slots, runner))
+        edge_dirs = sorted(work.fs.ls(work.path("edges"), detail=False)) if work.fs.exists(work.path("edges")) else []
+        labels_dir, cc_steps = connected_components(work, edge_dirs, partitions, runner)
+        steps += cc_steps
+        label_files = sorted(p for p in work.fs.ls(labels_dir, detail=False) if p.endswith(".parquet")) if work.fs.exists(labels_dir) else []
+        steps.append(run_step(work, "members", _members_task, [{**base, "task": f"l{i:05d}", "index": i, "labels_file": f} for i, f in enumerate(label_files)], runner))
+        decision_specs = []
+        for slot in range(base["file_slots"]):
+            if slot < len(files):
+                ids_work, ids_path = work.root, work.path("ids", f"f{slot:06d}.parquet")
+            else:
+                ids_work, ids_path = self._reference_ids(references, slot - len(files))
+            decision_specs.append({**base, "task": f"s{slot:06d}", "slot": slot, "ids_work": ids_work, "ids_path": ids_path})
+        steps.append(run_step(work, "decisions", _decisions_task, decision_specs, runner))
+        summary: dict[str, Any] = {
+            "method": "minhash", "threshold": self.threshold, "num_perm": self.num_perm, "ngram": self.ngram,
+            "bands": bands, "rows": rows, "verify": self.verify, "keep": self.keep, "partitions": partitions,
+            "documents": steps[0].get("documents", 0), "hashed": steps[0].get("hashed", 0),
+            "empty": steps[0].get("empty", 0), "candidate_pairs": steps[1].get("candidate_pairs", 0),
+            "clusters": steps[-1].get("clusters", 0), "removed": steps[-1].get("removed", 0),
+            "peak_rss_mb": max(s.get("peak_rss_mb", 0.0) for s in steps),
+            "steps": steps,
+        }
+        if self.verify != "none":
+            summary["verified_pairs"] = steps[3].get("verified_pairs", 0)
+            summary["rejected_pairs"] = steps[3].get("rejected_pairs", 0)
+        return summary
+
+    def _references(self) -> list[dict[str, Any]]:
+        """Earlier runs' indexes (``index: [DIR/_curate/dedup/minhash_dedup, ...]``)."""
+        out = []
+        offset = REFERENCE_FILE
+        for root in self.index or []:
+            ref = WorkDir(root)
+            info = ref.read_json("index.json")
+            if info is None or info.get("kind") != "minhash":
+                raise ValueError(f"minhash_dedup: {root} is not a minhash index (no index.json); point index at an earlier run's _curate/dedup/<stage> folder")
+            mine = (self.num_perm, self.ngram, self.seed, *self.lsh())
+            theirs = (info["num_perm"], info["ngram"], info["seed"], info["bands"], info["rows"])
+            if mine != theirs:
+                raise ValueError(f"minhash_dedup: index {root} was built with num_perm/ngram/seed/bands/rows {theirs}, this stage uses {mine}")
+            out.append({"work": ref.root, "files": info["files"], "reader": info["reader"], "offset": offset, "partitions": info["partitions"]})
+            offset += len(info["files"])
+        return out
+
+    @staticmethod
+    def _reference_ids(references: list[dict[str, Any]], slot: int) -> tuple[str, str]:
+        for reference in references:
+            if slot < len(reference["files"]):
+                return reference["work"], WorkDir(reference["work"]).path("ids", f"f{slot:06d}.parquet")
+            slot -= len(reference["files"])
+        raise IndexError(slot)
+
+
+def _total_rows(files: list[str], reader_options: dict[str, Any]) -> int:
+    import fsspec
+    import pyarrow.parquet as pq
+
+    total = 0
+    for path in files:
+        with fsspec.open(path, "rb", **(reader_options.get("storage_options") or {})) as f:
+            total += pq.ParquetFile(f).metadata.num_rows
+    return total

@@ -1,0 +1,136 @@
+"""The work directory of a global stage: partitioned intermediate files and step markers.
+
+Intermediate data is Parquet, written atomically (temporary name, then rename), so a
+killed run never leaves a file that looks complete.  A *partitioned* write splits a table
+by a partition number and writes one file per partition under ``<step>/p<NNNNN>/``; the
+reduce task of partition ``p`` reads that one folder, so no task ever holds more than
+its partition.  A task that finished writes ``<step>/_done/<task>.json``; a resumed run
+skips it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import fsspec
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+TMP_PREFIX = ".tmp-"
+
+
+@dataclass
+class WorkDir:
+    root: str
+
+    def __post_init__(self) -> None:
+        if "://" not in self.root:
+            self.root = os.path.abspath(os.path.expanduser(self.root))
+        self.fs, base = fsspec.core.url_to_fs(self.root)
+        self.base = base.rstrip("/")
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.base, *parts])
+
+    def _commit(self, tmp: str, final: str) -> None:
+        protocol = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
+        if "file" in protocol or "local" in protocol:
+            os.replace(tmp, final)
+        else:
+            self.fs.mv(tmp, final)
+
+    def write_table(self, final: str, table: pa.Table) -> None:
+        directory, name = final.rsplit("/", 1)
+        self.fs.makedirs(directory, exist_ok=True)
+        tmp = f"{directory}/{TMP_PREFIX}{name}.{uuid.uuid4().hex[:8]}"
+        with self.fs.open(tmp, "wb") as f:
+            pq.write_table(table, f, compression="zstd", compression_level=1)
+        self._commit(tmp, final)
+
+    def read_dir(self, directory: str, columns: list[str] | None = None) -> pa.Table | None:
+        """Every complete Parquet file in ``directory``, concatenated (None when empty)."""
+        if not self.fs.exists(directory):
+            return None
+        names = sorted(
+            p for p in self.fs.ls(directory, detail=False)
+            if p.endswith(".parquet") and not p.rsplit("/", 1)[-1].startswith(TMP_PREFIX)
+        )
+        tables = []
+        for name in names:
+            with self.fs.open(name, "rb") as f:
+                tables.append(pq.read_table(f, columns=columns))
+        return pa.concat_tables(tables) if tables else None
+
+    def write_partitioned(self, step: str, task: str, table: pa.Table, partition: np.ndarray, partitions: int) -> int:
+        """Write the rows of ``table`` whose partition is ``p`` to ``<step>/p<p>/<task>.parquet``."""
+        if table.num_rows == 0:
+            return 0
+        order = np.argsort(partition, kind="stable")
+        sorted_parts = partition[order]
+        bounds = np.searchsorted(sorted_parts, np.arange(partitions + 1))
+        table = table.take(pa.array(order))
+        files = 0
+        for p in range(partitions):
+            lo, hi = int(bounds[p]), int(bounds[p + 1])
+            if hi > lo:
+                self.write_table(self.partition_dir(step, p) + f"/{task}.parquet", table.slice(lo, hi - lo))
+                files += 1
+        return files
+
+    def partition_dir(self, step: str, p: int) -> str:
+        return self.path(step, f"p{p:05d}")
+
+    def read_partition(self, step: str, p: int, columns: list[str] | None = None) -> pa.Table | None:
+        return self.read_dir(self.partition_dir(step, p), columns)
+
+    # -- step bookkeeping -----------------------------------------------------------------
+    def done_path(self, step: str, task: str) -> str:
+        return self.path(step, "_done", f"{task}.json")
+
+    def is_done(self, step: str, task: str) -> dict[str, Any] | None:
+        path = self.done_path(step, task)
+        if not self.fs.exists(path):
+            return None
+        with self.fs.open(path, "r") as f:
+            return json.load(f)
+
+    def mark_done(self, step: str, task: str, info: dict[str, Any]) -> None:
+        final = self.done_path(step, task)
+        directory = final.rsplit("/", 1)[0]
+        self.fs.makedirs(directory, exist_ok=True)
+        tmp = f"{directory}/{TMP_PREFIX}{task}.{uuid.uuid4().hex[:8]}"
+        with self.fs.open(tmp, "w") as f:
+            json.dump(info, f)
+        self._commit(tmp, final)
+
+    def write_json(self, name: str, data: Any) -> None:
+        final = self.path(name)
+        directory = final.rsplit("/", 1)[0]
+        self.fs.makedirs(directory, exist_ok=True)
+        tmp = f"{directory}/{TMP_PREFIX}{uuid.uuid4().hex[:8]}"
+        with self.fs.open(tmp, "w") as f:
+            json.dump(data, f, indent=2, default=str)
+        self._commit(tmp, final)
+
+    def read_json(self, name: str) -> Any | None:
+        path = self.path(name)
+        if not self.fs.exists(path):
+            return None
+        with self.fs.open(path, "r") as f:
+            return json.load(f)
+
+    def remove(self, *parts: str) -> None:
+        path = self.path(*parts)
+        if self.fs.exists(path):
+            self.fs.rm(path, recursive=True)
+
+
+def node_partition(keys: np.ndarray, partitions: int) -> np.ndarray:
+    """Partition of 64-bit document keys, spread by a multiplicative hash."""
+    mixed = (keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)
+    return (mixed % np.uint64(partitions)).astype(np.int64)
