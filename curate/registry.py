@@ -30,6 +30,7 @@ BUILTIN_MODULES = (
     "curate.filters.fineweb",
     "curate.filters.c4",
     "curate.dedup.fuzzy",
+    "curate.dedup.exact",
 )
 
 _REGISTRY: dict[str, type[Stage]] = {}

@@ -101,6 +101,53 @@ def run_step(work: WorkDir, step: str, fn: Any, specs: list[dict[str, Any]], run
     return summarise(step, results, time.perf_counter() - started)
 
 
+def file_slot(keys: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
+    """Which verification task holds a document's file: its own index, references after."""
+    files = file_of(keys)
+    return np.where(files >= REFERENCE_FILE, spec["files"] + (files - REFERENCE_FILE), files)
+
+
+def members_task(spec: dict[str, Any]) -> dict[str, Any]:
+    """Final labels of one partition -> (node, label), regrouped by the label's file."""
+    import pyarrow.parquet as pq
+
+    work = WorkDir(spec["work"])
+    with work.fs.open(spec["labels_file"], "rb") as f:
+        labels = pq.read_table(f, columns=["node", "label"])
+    slots = file_slot(labels["label"].to_numpy(), spec)
+    work.write_partitioned("members", f"l{spec['index']:05d}", labels, slots, spec["file_slots"])
+    return {"nodes": labels.num_rows}
+
+
+def decisions_task(spec: dict[str, Any]) -> dict[str, Any]:
+    """Clusters whose kept document is in this file: sizes, kept id, decisions per file."""
+    import pyarrow.parquet as pq
+
+    work = WorkDir(spec["work"])
+    members = work.read_partition("members", spec["slot"])
+    if members is None or members.num_rows == 0:
+        return {"clusters": 0, "removed": 0}
+    node, label = members["node"].to_numpy(), members["label"].to_numpy()
+    labels, inverse, counts = np.unique(label, return_inverse=True, return_counts=True)
+    size = counts[inverse]
+    ids_path = spec["ids_path"]
+    with WorkDir(spec["ids_work"]).fs.open(ids_path, "rb") as f:
+        ids = pq.read_table(f)["id"]
+    rep_id = pc.take(ids, pa.array(row_of(label)))
+    removed = node != label
+    table = pa.table({
+        "row": pa.array(row_of(node), pa.int64()),
+        "rep_id": rep_id,
+        "size": pa.array(size.astype(np.int64)),
+        "removed": pa.array(removed),
+    })
+    files = file_of(node)
+    local = files < REFERENCE_FILE
+    table = table.filter(pa.array(local))
+    work.write_partitioned(DECISIONS, f"s{spec['slot']:06d}", table, files[local], spec["files"])
+    return {"clusters": int(len(labels)), "removed": int(removed[local].sum()), "largest_cluster": int(counts.max())}
+
+
 @dataclass(kw_only=True)
 class GlobalStage(Stage):
     """A stage that needs every document before it can decide about one."""
@@ -115,7 +162,11 @@ class GlobalStage(Stage):
     def process(self, table: pa.Table) -> pa.Table:
         raise TypeError(f"{self.stage_id} needs the whole dataset: it runs through run_pipeline or curate dedup, not per batch")
 
-    def decide(self, table: pa.Table, decisions: pa.Table | None) -> pa.Table:
+    def load_decisions(self, work: WorkDir, file_index: int) -> Any:
+        """What ``decide`` needs for the rows of one input file (cached per worker)."""
+        return work.read_partition(DECISIONS, file_index)
+
+    def decide(self, table: pa.Table, decisions: Any) -> pa.Table:
         """Apply one file's decisions to a batch of its rows (default: drop duplicates)."""
         return apply_duplicate_decisions(table, decisions, self.reason)
 
@@ -187,6 +238,5 @@ class ApplyDecisions(Stage):
         if key not in cache:
             if len(cache) > 4:
                 cache.clear()
-            index = self.file_index[key]
-            cache[key] = work.read_partition(DECISIONS, index)
+            cache[key] = self.stage.load_decisions(work, self.file_index[key])
         return cache[key]

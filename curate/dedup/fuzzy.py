@@ -36,9 +36,12 @@ from curate.dedup.base import (
     IDS,
     REFERENCE_FILE,
     GlobalStage,
+    decisions_task,
     doc_keys,
     file_of,
+    file_slot,
     keep_priority,
+    members_task,
     row_of,
     run_step,
     validate_keep,
@@ -204,14 +207,8 @@ def _buckets_task(spec: dict[str, Any]) -> dict[str, Any]:
         work.write_table(work.path("edges", f"p{p:05d}", "edges.parquet"), edges)
     else:
         u = edges["u"].to_numpy()
-        work.write_partitioned("candidates", f"b{p:05d}", edges, _file_slot(u, spec), spec["file_slots"])
+        work.write_partitioned("candidates", f"b{p:05d}", edges, file_slot(u, spec), spec["file_slots"])
     return stats
-
-
-def _file_slot(keys: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
-    """Which verification task holds a document's file: its own index, references after."""
-    files = file_of(keys)
-    return np.where(files >= REFERENCE_FILE, spec["files"] + (files - REFERENCE_FILE), files)
 
 
 def _features(spec: dict[str, Any], rows: np.ndarray) -> dict[int, Any]:
@@ -267,7 +264,7 @@ def _verify_a_task(spec: dict[str, Any]) -> dict[str, Any]:
     else:
         column = pa.array(values, pa.list_(pa.uint64()))
     table = pairs.append_column("left", column)
-    slots = _file_slot(pairs["v"].to_numpy(), spec)
+    slots = file_slot(pairs["v"].to_numpy(), spec)
     work.write_partitioned("verify", f"s{spec['slot']:06d}", table, slots, spec["file_slots"])
     return {"pairs": pairs.num_rows}
 
@@ -291,47 +288,6 @@ def _verify_b_task(spec: dict[str, Any]) -> dict[str, Any]:
     edges = pairs.drop_columns(["left"]).filter(pa.array(ok))
     work.write_table(work.path("edges", f"p{spec['slot']:05d}", "edges.parquet"), edges)
     return {"verified_pairs": int(ok.sum()), "rejected_pairs": int((~ok).sum())}
-
-
-def _members_task(spec: dict[str, Any]) -> dict[str, Any]:
-    """Final labels of one partition -> (node, label), regrouped by the label's file."""
-    import pyarrow.parquet as pq
-
-    work = WorkDir(spec["work"])
-    with work.fs.open(spec["labels_file"], "rb") as f:
-        labels = pq.read_table(f, columns=["node", "label"])
-    slots = _file_slot(labels["label"].to_numpy(), spec)
-    work.write_partitioned("members", f"l{spec['index']:05d}", labels, slots, spec["file_slots"])
-    return {"nodes": labels.num_rows}
-
-
-def _decisions_task(spec: dict[str, Any]) -> dict[str, Any]:
-    """Clusters whose kept document is in this file: sizes, kept id, decisions per file."""
-    import pyarrow.parquet as pq
-
-    work = WorkDir(spec["work"])
-    members = work.read_partition("members", spec["slot"])
-    if members is None or members.num_rows == 0:
-        return {"clusters": 0, "removed": 0}
-    node, label = members["node"].to_numpy(), members["label"].to_numpy()
-    labels, inverse, counts = np.unique(label, return_inverse=True, return_counts=True)
-    size = counts[inverse]
-    ids_path = spec["ids_path"]
-    with WorkDir(spec["ids_work"]).fs.open(ids_path, "rb") as f:
-        ids = pq.read_table(f)["id"]
-    rep_id = pc.take(ids, pa.array(row_of(label)))
-    removed = node != label
-    table = pa.table({
-        "row": pa.array(row_of(node), pa.int64()),
-        "rep_id": rep_id,
-        "size": pa.array(size.astype(np.int64)),
-        "removed": pa.array(removed),
-    })
-    files = file_of(node)
-    local = files < REFERENCE_FILE
-    table = table.filter(pa.array(local))
-    work.write_partitioned(DECISIONS, f"s{spec['slot']:06d}", table, files[local], spec["files"])
-    return {"clusters": int(len(labels)), "removed": int(removed[local].sum()), "largest_cluster": int(counts.max())}
 
 
 @register
@@ -410,7 +366,7 @@ class MinhashDedup(GlobalStage):
         labels_dir, cc_steps = connected_components(work, edge_dirs, partitions, runner)
         steps += cc_steps
         label_files = sorted(p for p in work.fs.ls(labels_dir, detail=False) if p.endswith(".parquet")) if work.fs.exists(labels_dir) else []
-        steps.append(run_step(work, "members", _members_task, [{**base, "task": f"l{i:05d}", "index": i, "labels_file": f} for i, f in enumerate(label_files)], runner))
+        steps.append(run_step(work, "members", members_task, [{**base, "task": f"l{i:05d}", "index": i, "labels_file": f} for i, f in enumerate(label_files)], runner))
         decision_specs = []
         for slot in range(base["file_slots"]):
             if slot < len(files):
@@ -418,7 +374,7 @@ class MinhashDedup(GlobalStage):
             else:
                 ids_work, ids_path = self._reference_ids(references, slot - len(files))
             decision_specs.append({**base, "task": f"s{slot:06d}", "slot": slot, "ids_work": ids_work, "ids_path": ids_path})
-        steps.append(run_step(work, "decisions", _decisions_task, decision_specs, runner))
+        steps.append(run_step(work, "decisions", decisions_task, decision_specs, runner))
         summary: dict[str, Any] = {
             "method": "minhash", "threshold": self.threshold, "num_perm": self.num_perm, "ngram": self.ngram,
             "bands": bands, "rows": rows, "verify": self.verify, "keep": self.keep, "partitions": partitions,

@@ -283,3 +283,49 @@ def true_jaccard(a: np.ndarray, b: np.ndarray) -> float:
         return 1.0
     inter = np.intersect1d(a, b, assume_unique=True).shape[0]
     return inter / (len(a) + len(b) - inter)
+
+
+@njit(cache=True, nogil=True)
+def _sequence_hash_kernel(data, offsets, classes, lower, out, counts):
+    words = np.empty(1024, np.uint64)
+    for d in range(offsets.shape[0] - 1):
+        start, end = offsets[d], offsets[d + 1]
+        if end - start > words.shape[0]:
+            words = np.empty(end - start, np.uint64)
+        nw = _word_hashes(data, start, end, classes, lower, words)
+        counts[d] = nw
+        h = np.uint64(nw)
+        for i in range(nw):
+            h = _mix(((h << np.uint64(17)) | (h >> np.uint64(47))) ^ words[i])
+        out[d] = h
+
+
+@njit(cache=True, nogil=True)
+def _byte_hash_kernel(data, offsets, out):
+    for d in range(offsets.shape[0] - 1):
+        h = np.uint64(0xCBF29CE484222325)
+        for i in range(offsets[d], offsets[d + 1]):
+            h = (h ^ np.uint64(data[i])) * np.uint64(0x100000001B3)
+        out[d] = _mix(h ^ np.uint64(offsets[d + 1] - offsets[d]))
+
+
+def word_sequence_hashes(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """A 64-bit hash of each text's word sequence (case and punctuation ignored) and its
+    word count; texts with no words have count 0."""
+    data, offsets = _buffers(texts)
+    classes, lower = char_tables()
+    n = len(offsets) - 1
+    out = np.zeros(n, np.uint64)
+    counts = np.zeros(n, np.int64)
+    if n:
+        _sequence_hash_kernel(data, offsets, classes, lower, out, counts)
+    return out, counts
+
+
+def byte_hashes(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A 64-bit hash of each string's exact UTF-8 bytes (nulls hash as empty strings)."""
+    data, offsets = _buffers(texts)
+    out = np.zeros(len(offsets) - 1, np.uint64)
+    if len(out):
+        _byte_hash_kernel(data, offsets, out)
+    return out

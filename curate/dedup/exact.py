@@ -1,0 +1,284 @@
+"""Exact deduplication: whole documents by text or URL, and repeated lines across a corpus.
+
+``exact_dedup`` hashes each document's normalised text (its word sequence: case and
+punctuation ignored, so documents differing only in spacing or case are equal) or its
+normalised URL, groups equal hashes by a shuffle on the hash, and keeps one document per
+group by the keep policy.
+
+``line_dedup`` counts, for every distinct line, the documents it occurs in (one shuffle
+on the line hash), then removes from every document the lines found in more than
+``max_documents`` documents: navigation, cookie banners, footers.  This is CCNet's
+paragraph deduplication (Wenzek et al., 2020) and the line removal C4 applies to
+repeated three-sentence spans (Raffel et al., 2020), done across the whole corpus.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from curate.dedup.base import (
+    GlobalStage,
+    decisions_task,
+    doc_keys,
+    file_slot,
+    keep_priority,
+    run_step,
+    validate_keep,
+)
+from curate.dedup.minhash import byte_hashes, word_sequence_hashes
+from curate.dedup.tasks import TaskRunner
+from curate.dedup.workdir import WorkDir
+from curate.registry import register
+from curate.schema import DROPPED_BY, ID, TEXT, URL
+from curate.stage import mark_dropped
+
+
+def _read(spec: dict[str, Any], fields: list[str]) -> Any:
+    from curate.readers.base import InputFile, ReadReport
+    from curate.readers.jsonl import ParquetReader
+
+    reader = ParquetReader(**{**spec["reader"], "fields": fields})
+    source = InputFile(spec["file"])
+    return reader.read(source, ReadReport(input=source.path, key=source.key))
+
+
+def _live(table: pa.Table, column: str) -> np.ndarray:
+    live = pc.is_valid(table[column])
+    if DROPPED_BY in table.column_names:
+        live = pc.and_(live, pc.is_null(table[DROPPED_BY]))
+    return np.asarray(live.to_numpy(zero_copy_only=False), bool)
+
+
+def normalise_urls(urls: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Scheme, ``www.``, fragment and trailing slash removed; host lower-cased is left to
+    the crawler (Common Crawl URLs are already normalised)."""
+    urls = pc.replace_substring_regex(urls, r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "")
+    urls = pc.replace_substring_regex(urls, r"^www\.", "")
+    urls = pc.replace_substring_regex(urls, r"#.*$", "")
+    return pc.replace_substring_regex(urls, r"/+$", "")
+
+
+def _hash_task(spec: dict[str, Any]) -> dict[str, Any]:
+    work = WorkDir(spec["work"])
+    key, keep, index, partitions = spec["key"], spec["keep"], spec["index"], spec["partitions"]
+    fields = [keep.split(":", 1)[1]] if keep.startswith("score:") else []
+    tables, ids = [], []
+    first_row = 0
+    stats = {"documents": 0, "hashed": 0}
+    for table in _read(spec, fields):
+        n = table.num_rows
+        ids.append(table[ID].combine_chunks() if isinstance(table[ID], pa.ChunkedArray) else table[ID])
+        column = TEXT if key == "text" else URL
+        live = _live(table, column)
+        if key == "text":
+            hashes, counts = word_sequence_hashes(table[TEXT])
+            live &= counts > 0
+        else:
+            hashes = byte_hashes(normalise_urls(table[URL].fill_null("")))
+        stats["documents"] += n
+        stats["hashed"] += int(live.sum())
+        if live.any():
+            tables.append(pa.table({
+                "hash": pa.array(hashes[live], pa.uint64()),
+                "doc": pa.array(doc_keys(index, first_row, n)[live], pa.uint64()),
+                "prio": pa.array(keep_priority(table, keep)[live], pa.float64()),
+            }))
+        first_row += n
+    if tables:
+        table = pa.concat_tables(tables)
+        part = (table["hash"].to_numpy() % np.uint64(partitions)).astype(np.int64)
+        work.write_partitioned("hashes", f"f{index:06d}", table, part, partitions)
+    id_column = pa.concat_arrays([a.cast(pa.string()) for a in ids]) if ids else pa.array([], pa.string())
+    work.write_table(work.path("ids", f"f{index:06d}.parquet"), pa.table({"id": id_column}))
+    return stats
+
+
+def _group_task(spec: dict[str, Any]) -> dict[str, Any]:
+    """Equal hashes form a cluster; its best document (priority, then input order) stays."""
+    work = WorkDir(spec["work"])
+    table = work.read_partition("hashes", spec["p"])
+    if table is None or table.num_rows == 0:
+        return {"duplicate_groups": 0}
+    h, doc, prio = table["hash"].to_numpy(), table["doc"].to_numpy(), table["prio"].to_numpy()
+    order = np.lexsort((doc, prio, h))
+    h, doc = h[order], doc[order]
+    start = np.ones(len(h), bool)
+    start[1:] = h[1:] != h[:-1]
+    group = np.cumsum(start) - 1
+    first = np.flatnonzero(start)
+    sizes = np.diff(np.append(first, len(h)))
+    in_group = sizes[group] >= 2
+    node, label = doc[in_group], doc[first][group][in_group]
+    members = pa.table({"node": pa.array(node, pa.uint64()), "label": pa.array(label, pa.uint64())})
+    work.write_partitioned("members", f"p{spec['p']:05d}", members, file_slot(label, spec), spec["file_slots"])
+    return {"duplicate_groups": int((sizes >= 2).sum())}
+
+
+@register
+@dataclass(kw_only=True)
+class ExactDedup(GlobalStage):
+    """Remove exact duplicates by normalised text or URL; keep one per group.
+
+    Drops: every document whose text (``key: text``; its word sequence, ignoring case,
+    punctuation and spacing) or URL (``key: url``; without scheme, ``www.``, fragment and
+    trailing slash) equals an earlier-kept one's, with reason ``exact_duplicate`` or
+    ``duplicate_url`` and ``duplicate_of``.  Kept documents get ``duplicate_cluster_id``
+    and ``duplicate_cluster_size``.  As datatrove's ``ExactDedup`` / URL dedup and NeMo
+    Curator's ``ExactDuplicates``, on any number of workers.
+    """
+
+    name: ClassVar[str] = "exact_dedup"
+
+    key: str = "text"
+    keep: str = "first"
+    partitions: int | None = None
+
+    @property
+    def reason(self) -> str:  # type: ignore[override]
+        return "exact_duplicate" if self.key == "text" else "duplicate_url"
+
+    def validate(self) -> None:
+        super().validate()
+        if self.key not in ("text", "url"):
+            raise ValueError(f"exact_dedup: key must be text or url, not {self.key!r}")
+        validate_keep(self.keep)
+
+    def compute(self, files: list[str], reader_options: dict[str, Any], work: WorkDir, runner: TaskRunner) -> dict[str, Any]:
+        from curate.dedup.fuzzy import _total_rows
+
+        partitions = self.partitions or max(2 * runner.parallelism, math.ceil(_total_rows(files, reader_options) / 10_000_000))
+        base = {"key": self.key, "keep": self.keep, "reader": reader_options, "partitions": partitions,
+                "files": len(files), "file_slots": len(files)}
+        steps = [run_step(work, "hashes", _hash_task, [{**base, "task": f"f{i:06d}", "file": f, "index": i} for i, f in enumerate(files)], runner)]
+        for name in ("groups", "members", "decisions"):
+            work.remove(name)
+        steps.append(run_step(work, "groups", _group_task, [{**base, "task": f"p{p:05d}", "p": p} for p in range(partitions)], runner))
+        specs = [{**base, "task": f"s{i:06d}", "slot": i, "ids_work": work.root, "ids_path": work.path("ids", f"f{i:06d}.parquet")} for i in range(len(files))]
+        steps.append(run_step(work, "decisions", decisions_task, specs, runner))
+        return {
+            "method": f"exact_{self.key}", "keep": self.keep, "partitions": partitions,
+            "documents": steps[0].get("documents", 0), "hashed": steps[0].get("hashed", 0),
+            "clusters": steps[-1].get("clusters", 0), "removed": steps[-1].get("removed", 0),
+            "peak_rss_mb": max(s.get("peak_rss_mb", 0.0) for s in steps), "steps": steps,
+        }
+
+
+def _line_table(text: pa.Array | pa.ChunkedArray) -> tuple[pa.ListArray, np.ndarray, np.ndarray]:
+    """Lines of every text (a list array), each line's word-sequence hash and word count."""
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    lines = pc.split_pattern(text.cast(pa.large_string()).fill_null(""), "\n")
+    hashes, counts = word_sequence_hashes(lines.flatten())
+    return lines, hashes, counts
+
+
+def _line_hash_task(spec: dict[str, Any]) -> dict[str, Any]:
+    work = WorkDir(spec["work"])
+    partitions, min_words = spec["partitions"], spec["min_words"]
+    pieces = []
+    stats = {"documents": 0, "lines": 0}
+    for table in _read(spec, []):
+        live = _live(table, TEXT)
+        stats["documents"] += int(live.sum())
+        text = table[TEXT].filter(pa.array(live))
+        if len(text) == 0:
+            continue
+        lines, hashes, counts = _line_table(text)
+        doc = np.repeat(np.arange(len(text)), np.diff(lines.offsets.to_numpy()))
+        ok = counts >= min_words
+        stats["lines"] += int(ok.sum())
+        pairs = np.unique(np.stack([doc[ok].astype(np.uint64), hashes[ok]]), axis=1)  # each line once per document
+        pieces.append(pairs[1])
+    if pieces:
+        hashes = np.concatenate(pieces)
+        table = pa.table({"hash": pa.array(hashes, pa.uint64())})
+        part = (hashes % np.uint64(partitions)).astype(np.int64)
+        work.write_partitioned("lines", f"f{spec['index']:06d}", table, part, partitions)
+    return stats
+
+
+def _line_count_task(spec: dict[str, Any]) -> dict[str, Any]:
+    work = WorkDir(spec["work"])
+    table = work.read_partition("lines", spec["p"])
+    if table is None or table.num_rows == 0:
+        return {"distinct_lines": 0, "frequent_lines": 0}
+    values, counts = np.unique(table["hash"].to_numpy(), return_counts=True)
+    frequent = values[counts > spec["max_documents"]]
+    work.write_table(work.path("frequent", f"p{spec['p']:05d}.parquet"), pa.table({"hash": pa.array(frequent, pa.uint64()), "documents": pa.array(counts[counts > spec["max_documents"]], pa.int64())}))
+    return {"distinct_lines": int(len(values)), "frequent_lines": int(len(frequent))}
+
+
+@register
+@dataclass(kw_only=True)
+class LineDedup(GlobalStage):
+    """Remove lines that occur in more than ``max_documents`` documents of the corpus.
+
+    Lines are compared by their words (case and punctuation ignored); lines with fewer
+    than ``min_words`` words are left alone.  Drops: documents left with no text
+    (``all_lines_duplicated``).  Adds ``duplicate_lines_removed``.  CCNet (Wenzek et al.,
+    2020) removes repeated paragraphs this way; C4 removes repeated spans.
+    """
+
+    name: ClassVar[str] = "line_dedup"
+    reason: ClassVar[str] = "all_lines_duplicated"
+
+    max_documents: int = 10
+    min_words: int = 1
+    partitions: int | None = None
+
+    def validate(self) -> None:
+        super().validate()
+        if self.max_documents < 1:
+            raise ValueError("line_dedup: max_documents must be at least 1")
+
+    def compute(self, files: list[str], reader_options: dict[str, Any], work: WorkDir, runner: TaskRunner) -> dict[str, Any]:
+        from curate.dedup.fuzzy import _total_rows
+
+        partitions = self.partitions or max(2 * runner.parallelism, math.ceil(_total_rows(files, reader_options) / 200_000))
+        base = {"reader": reader_options, "partitions": partitions, "min_words": self.min_words, "max_documents": self.max_documents}
+        steps = [run_step(work, "line_hashes", _line_hash_task, [{**base, "task": f"f{i:06d}", "file": f, "index": i} for i, f in enumerate(files)], runner)]
+        work.remove("frequent")
+        work.remove("line_counts")
+        steps.append(run_step(work, "line_counts", _line_count_task, [{**base, "task": f"p{p:05d}", "p": p} for p in range(partitions)], runner))
+        return {
+            "method": "lines", "max_documents": self.max_documents, "partitions": partitions,
+            "documents": steps[0].get("documents", 0), "lines": steps[0].get("lines", 0),
+            "distinct_lines": steps[1].get("distinct_lines", 0), "frequent_lines": steps[1].get("frequent_lines", 0),
+            "peak_rss_mb": max(s.get("peak_rss_mb", 0.0) for s in steps), "steps": steps,
+        }
+
+    def load_decisions(self, work: WorkDir, file_index: int) -> Any:
+        cache = self.__dict__.setdefault("_frequent", {})
+        if work.root not in cache:
+            table = work.read_dir(work.path("frequent"), ["hash"])
+            cache[work.root] = np.sort(table["hash"].to_numpy()) if table is not None else np.zeros(0, np.uint64)
+        return cache[work.root]
+
+    def decide(self, table: pa.Table, frequent: Any) -> pa.Table:
+        lines, hashes, counts = _line_table(table[TEXT])
+        if len(frequent):
+            at = np.minimum(np.searchsorted(frequent, hashes), len(frequent) - 1)
+            repeated = (frequent[at] == hashes) & (counts >= self.min_words)
+        else:
+            repeated = np.zeros(len(hashes), bool)
+        offsets = lines.offsets.to_numpy()
+        doc = np.repeat(np.arange(len(table)), np.diff(offsets))
+        removed = np.bincount(doc[repeated], minlength=len(table)).astype(np.int64)
+        keep = ~repeated
+        new_offsets = np.concatenate([[0], np.cumsum(np.bincount(doc[keep], minlength=len(table)))]).astype(np.int32)
+        kept_lines = pa.ListArray.from_arrays(pa.array(new_offsets), lines.flatten().filter(pa.array(keep)))
+        text = pc.binary_join(kept_lines, pa.scalar("\n", pa.large_string()))
+        original = table[TEXT]
+        text = pc.if_else(pc.greater(pa.array(removed), 0), text, original)
+        table = table.set_column(table.schema.get_field_index(TEXT), TEXT, text)
+        idx = table.schema.get_field_index("duplicate_lines_removed")
+        column = pa.array(removed)
+        table = table.set_column(idx, "duplicate_lines_removed", column) if idx >= 0 else table.append_column("duplicate_lines_removed", column)
+        empty = pc.and_(pc.greater(pa.array(removed), 0), pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(text)), 0))
+        return mark_dropped(table, pc.if_else(empty, pa.scalar(self.reason), pa.scalar(None, pa.string())))
