@@ -78,7 +78,7 @@ def _cmd_stages(args: argparse.Namespace) -> int:
 
     for name, cls in registered_stages().items():
         doc = (cls.__doc__ or "").strip().splitlines()
-        kind = "actor" if cls.stateful else "task"
+        kind = "global" if getattr(cls, "is_global", False) else "actor" if cls.stateful else "task"
         print(f"{name:<28} {kind:<6} {doc[0] if doc else ''}")
     return 0
 

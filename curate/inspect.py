@@ -58,6 +58,50 @@ def _language_table(console: Console, layout: OutputLayout, data: pa.Table) -> d
     return {k: kept.get(k, 0) for k in order}
 
 
+def _duplicates(console: Console, layout: OutputLayout, dedup: dict[str, Any], samples: int) -> dict[str, Any]:
+    """Dedup figures per stage, cluster sizes, and the largest clusters side by side."""
+    for stage, info in dedup.items():
+        figures = ", ".join(
+            f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
+            for k, v in info.items()
+            if k not in ("steps",) and not isinstance(v, dict | list)
+        )
+        console.print(f"[bold]{escape(stage)}[/bold]: {escape(figures)}")
+    data = _read_columns(layout, layout.data_dir, ["id", URL, TEXT, "duplicate_cluster_id", "duplicate_cluster_size"])
+    if data is None or "duplicate_cluster_size" not in data.column_names:
+        return {}
+    sizes = data["duplicate_cluster_size"]
+    hist: dict[str, int] = {}
+    buckets = [(1, 1, "1"), (2, 2, "2"), (3, 5, "3-5"), (6, 20, "6-20"), (21, 1 << 62, ">20")]
+    for lo, hi, label in buckets:
+        n = pc.sum(pc.and_(pc.greater_equal(sizes, lo), pc.less_equal(sizes, hi))).as_py() or 0
+        if n:
+            hist[label] = n
+    console.print("Kept documents by duplicate cluster size: " + ", ".join(f"{k}: {v:,}" for k, v in hist.items()))
+    rejects = _read_columns(layout, layout.rejects_dir, ["id", URL, TEXT, REJECT_REASON, "duplicate_of"])
+    if rejects is None or "duplicate_of" not in rejects.column_names or samples <= 0:
+        return {"kept_by_cluster_size": hist}
+    order = pc.array_sort_indices(sizes, order="descending")
+    shown = 0
+    for i in order.to_pylist():
+        if shown >= samples:
+            break
+        kept = data.slice(i, 1).to_pylist()[0]
+        if kept["duplicate_cluster_size"] < 2:
+            break
+        members = rejects.filter(pc.equal(rejects["duplicate_of"], kept["id"]))
+        if members.num_rows == 0:
+            continue
+        shown += 1
+        grid = Table(title=f"Duplicate cluster of {kept['duplicate_cluster_size']} ({members.num_rows} removed here)", title_justify="left", show_lines=True)
+        grid.add_column("kept: " + _shorten(kept.get(URL) or kept["id"], 50), ratio=1)
+        other = members.slice(0, 1).to_pylist()[0]
+        grid.add_column(f"removed ({other.get(REJECT_REASON)}): " + _shorten(other.get(URL) or other["id"], 50), ratio=1)
+        grid.add_row(escape(_shorten(kept.get(TEXT), 400)), escape(_shorten(other.get(TEXT), 400)))
+        console.print(grid)
+    return {"kept_by_cluster_size": hist}
+
+
 def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False, console: Console | None = None) -> dict[str, Any]:
     """Print the summary of an output directory and return it as a dict."""
     console = console or Console()
@@ -111,6 +155,8 @@ def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False,
         for row in data.slice(0, samples).to_pylist():
             lang = escape(f" [{row.get('language')} {row.get('language_score') or 0:.2f}]") if row.get("language") else ""
             console.print(f"[bold cyan]{escape(row.get(URL) or row['id'])}[/bold cyan]{lang}\n  {escape(_shorten(row.get(TEXT), 300))}")
+    if stats.get("dedup"):
+        summary["duplicates"] = _duplicates(console, layout, stats["dedup"], samples)
     if show_rejects:
         rejects = _read_columns(layout, layout.rejects_dir, ["id", URL, TEXT, REJECT_DROPPED_BY, REJECT_REASON])
         if rejects is not None:

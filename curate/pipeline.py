@@ -86,14 +86,28 @@ class Pipeline:
         from curate.execution.ray_executor import plan_segments
 
         lines = [f"pipeline {self.name}", f"  read        {self.input.format} {self.input.options or ''}".rstrip()]
-        for i, segment in enumerate(plan_segments(self.stages), 1):
-            how = "actor pool" if any(st.stateful for st in segment) else "tasks"
-            where = "GPU" if segment[0].resources.gpus else "CPU"
-            lines.append(f"  segment {i}: {how} ({where}; one worker per {where}, stages run in order in each worker)")
-            for stage in segment:
-                settings = {k: v for k, v in stage.config().items() if v not in (None, {}, [])}
-                model = " [loads state once per worker]" if stage.stateful else ""
-                lines.append(f"    {stage.stage_id}{model}  {settings}")
+        groups: list[tuple[Stage | None, list[Stage]]] = [(None, [])]
+        for stage in self.stages:
+            if getattr(stage, "is_global", False):
+                groups.append((stage, []))
+            else:
+                groups[-1][1].append(stage)
+        n = 0
+        for global_stage, stages in groups:
+            if global_stage is not None:
+                settings = {k: v for k, v in global_stage.config().items() if v not in (None, {}, [])}
+                lines.append(f"  global      {global_stage.stage_id}  {settings}")
+                lines.append("              (all documents so far are written, clusters are computed by tasks over them,")
+                lines.append("               then the decisions are applied while the documents stream on)")
+            for segment in plan_segments(stages):
+                n += 1
+                how = "actor pool" if any(st.stateful for st in segment) else "tasks"
+                where = "GPU" if segment[0].resources.gpus else "CPU"
+                lines.append(f"  segment {n}: {how} ({where}; one worker per {where}, stages run in order in each worker)")
+                for stage in segment:
+                    settings = {k: v for k, v in stage.config().items() if v not in (None, {}, [])}
+                    model = " [loads state once per worker]" if stage.stateful else ""
+                    lines.append(f"    {stage.stage_id}{model}  {settings}")
         lines.append(f"  write       parquet ({self.output.compression}), rejects: {self.output.rejects}")
         return "\n".join(lines)
 

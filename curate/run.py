@@ -147,13 +147,14 @@ def run_pipeline(
     stage_seconds = dict(previous_seconds)
     phases = plan_phases(pipeline, fmt, files)
     reports_layout, skipped = layout, len(files)
-    if previous.get("complete") and previous.get("inputs") == input_keys and len(phases) > 1:
+    has_global = any(p.global_stage is not None for p in phases)
+    if previous.get("complete") and previous.get("inputs") == input_keys and has_global:
         console.print(f"[bold]resume[/bold]: {output} is complete; nothing left to do (use --overwrite to start fresh)")
         reports_layout = _phase_layout(layout, 0, len(phases))
     else:
         save_state(False)
         started_ray = False
-        if executor == "ray" and len(phases) > 1:
+        if executor == "ray" and has_global:
             from curate.execution.ray_executor import start_ray
 
             started_ray = start_ray(pipeline.execution, ray_address)
