@@ -37,7 +37,7 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     from curate.registry import build_stage
     from curate.run import run_pipeline
 
-    options = {"text_field": args.text_field, "id_field": args.id_field}
+    options = {"text_field": args.text_field, "id_field": args.id_field, "fields": ["*"]}
     if args.method == "minhash":
         settings = {
             "threshold": args.threshold, "num_perm": args.num_perm, "ngram": args.ngram, "bands": args.bands,

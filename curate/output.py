@@ -35,6 +35,8 @@ from curate.schema import (
     ID,
     INPUT_KEY,
     INTERNAL_COLUMNS,
+    ORDER_COLUMNS,
+    ORIGIN,
     PAYLOAD,
     REASON,
     REJECT_DROPPED_BY,
@@ -58,6 +60,8 @@ class OutputLayout:
     # A phase of a pipeline with global stages writes its rejects to the final output's
     # rejects folder directly.
     rejects_root: str | None = None
+    # An intermediate phase's output keeps each row's origin (see schema.ORIGIN).
+    intermediate: bool = False
 
     def __post_init__(self) -> None:
         if "://" not in self.root:
@@ -147,8 +151,11 @@ def part_key(path: str) -> str | None:
     return match.group("key") if match else None
 
 
-def _data_table(table: pa.Table) -> pa.Table:
-    drop = [c for c in (*INTERNAL_COLUMNS, PAYLOAD, *REJECT_ONLY_COLUMNS) if c in table.column_names]
+def _data_table(table: pa.Table, intermediate: bool = False) -> pa.Table:
+    if intermediate and ORIGIN not in table.column_names and INPUT_KEY in table.column_names:
+        table = table.append_column(ORIGIN, table[INPUT_KEY])
+    order = () if intermediate else ORDER_COLUMNS
+    drop = [c for c in (*INTERNAL_COLUMNS, PAYLOAD, *REJECT_ONLY_COLUMNS, *order) if c in table.column_names]
     return table.drop_columns(drop)
 
 
@@ -156,7 +163,7 @@ def _rejects_table(table: pa.Table, mode: str) -> pa.Table:
     table = table.rename_columns(
         [REJECT_DROPPED_BY if c == DROPPED_BY else REJECT_REASON if c == REASON else c for c in table.column_names]
     )
-    drop = [c for c in (INPUT_KEY, ROW, PAYLOAD) if c in table.column_names]
+    drop = [c for c in (INPUT_KEY, ROW, PAYLOAD, *ORDER_COLUMNS) if c in table.column_names]
     table = table.drop_columns(drop)
     if mode == "minimal":
         keep = [c for c in (ID, URL, SOURCE, REJECT_DROPPED_BY, REJECT_REASON, *REJECT_ONLY_COLUMNS) if c in table.column_names]
@@ -193,7 +200,7 @@ def write_parts(layout: OutputLayout, table: pa.Table, config: OutputConfig) -> 
         ):
             if rows.num_rows == 0:
                 continue
-            out = _data_table(rows) if kind == "data" else _rejects_table(rows, config.rejects)
+            out = _data_table(rows, layout.intermediate) if kind == "data" else _rejects_table(rows, config.rejects)
             out = _normalise_types(out)
             path = layout.write_parquet(directory, f"part-{key}-{uid}.parquet", out, config)
             written.append({"kind": kind, "path": path, "input": key, "rows": rows.num_rows})

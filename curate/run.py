@@ -14,7 +14,14 @@ from rich.markup import escape
 from curate import __version__
 from curate.execution.progress import ProgressClient, RunProgress
 from curate.inputs import expand_inputs
-from curate.output import OutputLayout, clear_output, plan_resume
+from curate.output import (
+    OutputLayout,
+    clear_output,
+    load_reports,
+    part_key,
+    plan_resume,
+    rows_per_input,
+)
 from curate.pipeline import Pipeline
 from curate.readers import build_reader, reader_format_for
 from curate.readers.base import READ_STAGE, InputFile
@@ -141,14 +148,15 @@ def run_pipeline(
         layout.write_json(run_state, {
             "fingerprint": fingerprint, "pipeline": pipeline.to_dict(), "curate_version": __version__,
             "stage_seconds": stage_seconds, "global_stages": global_summaries,
-            "complete": complete, "inputs": input_keys,
+            "complete": complete, "inputs": input_keys, "final_inputs": final_inputs,
         })
 
     stage_seconds = dict(previous_seconds)
+    final_inputs: list[str] = previous.get("final_inputs", [])
     phases = plan_phases(pipeline, fmt, files)
     reports_layout, skipped = layout, len(files)
     has_global = any(p.global_stage is not None for p in phases)
-    if previous.get("complete") and previous.get("inputs") == input_keys and has_global:
+    if previous.get("complete") and previous.get("inputs") == input_keys and len(phases) > 1 and _final_complete(layout, previous):
         console.print(f"[bold]resume[/bold]: {output} is complete; nothing left to do (use --overwrite to start fresh)")
         reports_layout = _phase_layout(layout, 0, len(phases))
     else:
@@ -159,7 +167,7 @@ def run_pipeline(
 
             started_ray = start_ray(pipeline.execution, ray_address)
         try:
-            reports_layout, skipped = _run_phases(
+            reports_layout, skipped, final_inputs = _run_phases(
                 pipeline, phases, files, reader, layout, executor, ray_address, progress, console,
                 stage_seconds, global_summaries,
             )
@@ -223,10 +231,29 @@ def plan_phases(pipeline: Pipeline, fmt: str, files: list[InputFile]) -> list[Ph
     return phases
 
 
+def _final_complete(layout: OutputLayout, previous: dict[str, Any]) -> bool:
+    """Whether the final phase's output of a finished phased run is still all on disk."""
+    keys = previous.get("final_inputs") or []
+    reports = load_reports(layout)
+    counts, _ = rows_per_input(layout)
+    return bool(keys) and all(k in reports and counts.get(k, 0) == reports[k].rows for k in keys)
+
+
+def _clear_phase(layout: OutputLayout, keys: set[str]) -> None:
+    """Remove a phase's earlier output: its inputs changed, so it is redone from scratch."""
+    for kind_dir in (layout.data_dir, layout.rejects_dir):
+        for path in layout.part_files(kind_dir):
+            if part_key(path) in keys or (layout.intermediate and kind_dir == layout.data_dir):
+                layout.fs.rm(path)
+    for key in keys:
+        if layout.fs.exists(layout.report_path(key)):
+            layout.fs.rm(layout.report_path(key))
+
+
 def _phase_layout(layout: OutputLayout, index: int, count: int) -> OutputLayout:
     if index == count - 1:
         return layout
-    return OutputLayout(layout.path("_curate", "phases", str(index)), rejects_root=layout.rejects_dir)
+    return OutputLayout(layout.path("_curate", "phases", str(index)), rejects_root=layout.rejects_dir, intermediate=True)
 
 
 def _run_phases(
@@ -241,9 +268,9 @@ def _run_phases(
     console: Any,
     stage_seconds: dict[str, float],
     global_summaries: dict[str, Any],
-) -> tuple[OutputLayout, int]:
-    """Run every phase in order; return the layout holding the readers' reports and
-    how many inputs the first phase found complete already."""
+) -> tuple[OutputLayout, int, list[str]]:
+    """Run every phase in order; return the layout holding the readers' reports, how
+    many inputs the first phase found complete already, and the last phase's input keys."""
     from curate.dedup.base import ApplyDecisions
     from curate.dedup.workdir import WorkDir
 
@@ -252,6 +279,8 @@ def _run_phases(
     if pipeline.input.storage_options:
         reader_options.setdefault("storage_options", pipeline.input.storage_options)
     first_layout, first_skipped = None, 0
+    origin_keys = [f.key for f in files]
+    earlier_phase_wrote = False
     for i, phase in enumerate(phases):
         phase_layout = _phase_layout(layout, i, len(phases))
         first_layout = first_layout or phase_layout
@@ -262,14 +291,22 @@ def _run_phases(
             options = {**reader_options, "fields": reader_options.get("fields") or ["*"]}
             options = {k: v for k, v in options.items() if k in _parquet_option_names()}
             work = WorkDir(layout.path("_curate", "dedup", stage.stage_id))
-            global_summaries[stage.stage_id] = _compute_global(stage, inputs, options, work, executor, console, stage_seconds)
+            global_summaries[stage.stage_id] = _compute_global(stage, inputs, options, work, executor, console, stage_seconds, origin_keys)
             stages.insert(0, ApplyDecisions(stage=stage, work=work.root, file_index={f.key: j for j, f in enumerate(inputs)}))
             phase_reader = build_reader("parquet", options)
         if len(phases) > 1:
             names = ", ".join(st.stage_id for st in stages) or "(no stages)"
             console.print(f"[bold]phase {i + 1}/{len(phases)}[/bold]: {len(inputs)} inputs -> {names}")
         phase_layout.makedirs()
-        complete, _ = plan_resume(phase_layout, [f.key for f in inputs])
+        keys = [f.key for f in inputs]
+        state_name = layout.path("_curate", "phases", f"{i}.json")
+        recorded = layout.read_json(state_name)["inputs"] if layout.fs.exists(state_name) else None
+        if i > 0 and (earlier_phase_wrote or (recorded is not None and recorded != keys)):
+            # this phase reads the previous one's output, which changed: start it afresh
+            _clear_phase(phase_layout, set(keys) | set(recorded or []))
+        layout.fs.makedirs(layout.path("_curate", "phases"), exist_ok=True)
+        layout.write_json(state_name, {"inputs": keys})
+        complete, _ = plan_resume(phase_layout, keys)
         todo = [f for f in inputs if f.key not in complete]
         if i == 0:
             first_skipped = len(complete)
@@ -279,15 +316,17 @@ def _run_phases(
                 + ("" if todo else "; nothing left to do in this phase")
             )
         if todo:
+            earlier_phase_wrote = True
             sub = dataclasses.replace(pipeline, stages=stages)
             snapshot = _execute(sub, todo, phase_reader, phase_layout, executor, ray_address, show_progress, console, len(inputs), len(complete))
             for name, entry in snapshot.get("stages", {}).items():
                 if name == READ_STAGE and phase_layout is not first_layout:
                     continue  # re-reading the previous phase's output is not the run's read
                 stage_seconds[name] = stage_seconds.get(name, 0.0) + entry["seconds"]
+        final_keys = keys
         inputs = [InputFile(p) for p in phase_layout.part_files(phase_layout.data_dir)]
         reader_options = {"batch_rows": pipeline.execution.batch_rows}
-    return first_layout, first_skipped
+    return first_layout, first_skipped, final_keys
 
 
 def _parquet_option_names() -> set[str]:
@@ -297,25 +336,26 @@ def _parquet_option_names() -> set[str]:
 
 
 def _compute_global(
-    stage: Any, inputs: list[InputFile], options: dict[str, Any], work: Any, executor: str, console: Any, stage_seconds: dict[str, float]
+    stage: Any, inputs: list[InputFile], options: dict[str, Any], work: Any, executor: str, console: Any,
+    stage_seconds: dict[str, float], origin_keys: list[str],
 ) -> dict[str, Any]:
     from curate.dedup.tasks import LocalRunner, RayRunner
 
     paths = [f.path for f in inputs]
     done = work.read_json("complete.json")
-    if done is not None and done.get("files") == paths:
+    if done is not None and done.get("files") == paths and done.get("config") == stage.config():
         console.print(f"[bold]resume[/bold]: {stage.stage_id} clusters already computed")
         return done["summary"]
     runner = RayRunner() if executor == "ray" else LocalRunner()
     console.print(f"[bold]{escape(stage.stage_id)}[/bold]: computing over {len(paths)} files ...")
     started = time.time()
-    summary = stage.compute(paths, options, work, runner)
+    summary = stage.compute(paths, options, work, runner, origin_keys)
     summary["seconds"] = round(time.time() - started, 3)
     stage_seconds[stage.stage_id] = stage_seconds.get(stage.stage_id, 0.0) + summary["seconds"]
     for step in summary.get("steps", []):
         extras = ", ".join(f"{k} {v:,}" for k, v in step.items() if k not in ("step", "seconds", "peak_rss_mb", "tasks") and isinstance(v, int))
         console.print(f"  {step['step']:<14} {step['tasks']:>5} tasks {step['seconds']:>8.1f}s  peak {step['peak_rss_mb']:,.0f} MiB  {escape(extras)}")
-    work.write_json("complete.json", {"files": paths, "summary": summary})
+    work.write_json("complete.json", {"files": paths, "config": stage.config(), "summary": summary})
     return summary
 
 

@@ -36,6 +36,13 @@ ROW = "_row"
 
 INTERNAL_COLUMNS = (DROPPED_BY, REASON, INPUT_KEY, ROW)
 
+# Where a row came from, kept in the intermediate output of a pipeline phase so that a
+# later global stage can order documents as the run's inputs were ordered: the input's
+# key and the row's position in it.  Dropped from the final output.
+ORIGIN = "_origin"
+SEQ = "_seq"
+ORDER_COLUMNS = (ORIGIN, SEQ)
+
 # Columns only rejected rows carry (the id of the document kept in a duplicate's place).
 REJECT_ONLY_COLUMNS = ("duplicate_of",)
 

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from curate.dedup.tasks import TaskRunner, _timed, summarise
 from curate.dedup.workdir import WorkDir
-from curate.schema import ID, ROW, TEXT
+from curate.schema import ID, ORIGIN, ROW, SEQ, TEXT
 from curate.stage import Stage, mark_dropped
 
 ROW_BITS = 36
@@ -72,9 +72,33 @@ def keep_priority(table: pa.Table, keep: str) -> np.ndarray:
     raise ValueError(f"keep: use first, longest or score:COLUMN, not {keep!r}")
 
 
+def row_order(table: pa.Table, keys: np.ndarray, origin_keys: list[str] | None) -> np.ndarray:
+    """Each row's place in the run's input order: ties under a keep policy go to the
+    earlier one.  Rows of an intermediate phase carry their origin (input key and row);
+    other rows are ordered by their key (file index, then row)."""
+    if origin_keys and ORIGIN in table.column_names and SEQ in table.column_names:
+        index = pc.index_in(table[ORIGIN], value_set=pa.array(origin_keys, pa.string()))
+        index = np.asarray(pc.fill_null(index, len(origin_keys)).to_numpy(zero_copy_only=False), np.uint64)
+        seq = np.asarray(pc.fill_null(table[SEQ], 0).to_numpy(zero_copy_only=False), np.uint64)
+        return (index << np.uint64(ROW_BITS)) | seq
+    return keys
+
+
 def validate_keep(keep: str) -> None:
     if keep not in ("first", "longest") and not (keep.startswith("score:") and len(keep) > 6):
         raise ValueError(f"keep: use first, longest or score:COLUMN, not {keep!r}")
+
+
+def total_rows(files: list[str], reader_options: dict[str, Any]) -> int:
+    """Rows in all the Parquet files (from their footers)."""
+    import fsspec
+    import pyarrow.parquet as pq
+
+    total = 0
+    for path in files:
+        with fsspec.open(path, "rb", **(reader_options.get("storage_options") or {})) as f:
+            total += pq.ParquetFile(f).metadata.num_rows
+    return total
 
 
 def _step_task(spec: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +144,11 @@ def members_task(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def decisions_task(spec: dict[str, Any]) -> dict[str, Any]:
-    """Clusters whose kept document is in this file: sizes, kept id, decisions per file."""
+    """Clusters whose kept document is in this file: sizes, kept id, decisions per file.
+
+    When the kept document belongs to an earlier run's index and that run removed it as a
+    duplicate, ``duplicate_of`` names the document that run kept instead.
+    """
     import pyarrow.parquet as pq
 
     work = WorkDir(spec["work"])
@@ -130,10 +158,17 @@ def decisions_task(spec: dict[str, Any]) -> dict[str, Any]:
     node, label = members["node"].to_numpy(), members["label"].to_numpy()
     labels, inverse, counts = np.unique(label, return_inverse=True, return_counts=True)
     size = counts[inverse]
-    ids_path = spec["ids_path"]
-    with WorkDir(spec["ids_work"]).fs.open(ids_path, "rb") as f:
+    ids_work = WorkDir(spec["ids_work"])
+    with ids_work.fs.open(ids_work.path(IDS, f"f{spec['ids_index']:06d}.parquet"), "rb") as f:
         ids = pq.read_table(f)["id"]
-    rep_id = pc.take(ids, pa.array(row_of(label)))
+    label_rows = row_of(label)
+    rep_id = pc.take(ids, pa.array(label_rows))
+    if spec.get("reference_slot"):
+        earlier = ids_work.read_partition(DECISIONS, spec["ids_index"])
+        if earlier is not None and earlier.num_rows:
+            at = pc.index_in(pa.array(label_rows), value_set=earlier["row"])
+            replaced = pc.if_else(pc.fill_null(pc.take(earlier["removed"], at), False), pc.take(earlier["rep_id"], at), rep_id)
+            rep_id = replaced
     removed = node != label
     table = pa.table({
         "row": pa.array(row_of(node), pa.int64()),
@@ -155,8 +190,12 @@ class GlobalStage(Stage):
     is_global: ClassVar[bool] = True
     reason: ClassVar[str] = "duplicate"
 
-    def compute(self, files: list[str], reader_options: dict[str, Any], work: WorkDir, runner: TaskRunner) -> dict[str, Any]:
-        """Write ``decisions/`` for every file; return statistics for ``stats.json``."""
+    def compute(
+        self, files: list[str], reader_options: dict[str, Any], work: WorkDir, runner: TaskRunner, origin_keys: list[str] | None = None
+    ) -> dict[str, Any]:
+        """Write ``decisions/`` for every file; return statistics for ``stats.json``.
+
+        ``origin_keys``: the run's input keys in order, for rows that carry their origin."""
         raise NotImplementedError
 
     def process(self, table: pa.Table) -> pa.Table:

@@ -2,8 +2,9 @@
 
 Min-label propagation over files partitioned by node (Kiveris et al., "Connected
 Components in MapReduce and Beyond", SoCC 2014, the simple variant): every node starts
-with its own label ``(priority, key)``; in each round every node sends its label to its
-neighbours and keeps the smallest label it receives.  A round is two tasks per
+with its own label ``(priority, key)``; in each round every node whose label changed in
+the last round sends it to its neighbours, and every node keeps the smallest label it
+receives.  A round is two tasks per
 partition (send, then update); rounds repeat until no label changes, which takes as many
 rounds as the longest shortest path from a component's best node (LSH graphs are short:
 buckets are stars).  The label a component converges to is its best document by the
@@ -28,20 +29,33 @@ from curate.dedup.workdir import WorkDir, node_partition
 GRAPH = "cc/graph"
 
 
-def lexmin_per_node(node: np.ndarray, prio: np.ndarray, label: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each distinct node, the smallest ``(prio, label)`` among its rows."""
+Labels = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def lexmin_per_node(node: np.ndarray, prio: np.ndarray, order: np.ndarray, label: np.ndarray) -> Labels:
+    """For each distinct node, the smallest ``(prio, order, label)`` among its rows.
+
+    ``prio`` is the keep policy's priority (lower is kept), ``order`` the document's place
+    in the run's input order (ties), ``label`` the document's key.
+    """
     if len(node) == 0:
-        return node, prio, label
-    order = np.lexsort((label, prio, node))
-    sorted_nodes = node[order]
-    first = np.ones(len(order), bool)
+        return node, prio, order, label
+    sort = np.lexsort((label, order, prio, node))
+    sorted_nodes = node[sort]
+    first = np.ones(len(sort), bool)
     first[1:] = sorted_nodes[1:] != sorted_nodes[:-1]
-    pick = order[first]
-    return node[pick], prio[pick], label[pick]
+    pick = sort[first]
+    return node[pick], prio[pick], order[pick], label[pick]
 
 
-def _labels_table(node: np.ndarray, prio: np.ndarray, label: np.ndarray) -> pa.Table:
-    return pa.table({"node": pa.array(node, pa.uint64()), "prio": pa.array(prio, pa.float64()), "label": pa.array(label, pa.uint64())})
+def _labels_table(node: np.ndarray, prio: np.ndarray, order: np.ndarray, label: np.ndarray, active: np.ndarray | None = None) -> pa.Table:
+    columns = {
+        "node": pa.array(node, pa.uint64()), "prio": pa.array(prio, pa.float64()),
+        "order": pa.array(order, pa.uint64()), "label": pa.array(label, pa.uint64()),
+    }
+    if active is not None:  # nodes whose label changed in the last round: only they send
+        columns["active"] = pa.array(active, pa.bool_())
+    return pa.table(columns)
 
 
 def _graph_task(spec: dict[str, Any]) -> dict[str, Any]:
@@ -52,11 +66,13 @@ def _graph_task(spec: dict[str, Any]) -> dict[str, Any]:
         return {"edges": 0}
     u, v = edges["u"].to_numpy(), edges["v"].to_numpy()
     pu, pv = edges["pu"].to_numpy(), edges["pv"].to_numpy()
+    ou, ov = edges["ou"].to_numpy(), edges["ov"].to_numpy()
     src = np.concatenate([u, v])
     table = pa.table({
         "src": pa.array(src, pa.uint64()),
         "dst": pa.array(np.concatenate([v, u]), pa.uint64()),
         "src_prio": pa.array(np.concatenate([pu, pv]), pa.float64()),
+        "src_order": pa.array(np.concatenate([ou, ov]), pa.uint64()),
     })
     work.write_partitioned(GRAPH, spec["task"], table, node_partition(src, spec["partitions"]), spec["partitions"])
     return {"edges": edges.num_rows}
@@ -64,23 +80,24 @@ def _graph_task(spec: dict[str, Any]) -> dict[str, Any]:
 
 def _init_task(spec: dict[str, Any]) -> dict[str, Any]:
     work = WorkDir(spec["work"])
-    graph = work.read_partition(GRAPH, spec["p"], ["src", "src_prio"])
+    graph = work.read_partition(GRAPH, spec["p"], ["src", "src_prio", "src_order"])
     if graph is None:
         return {"nodes": 0}
     src = graph["src"].to_numpy()
-    node, prio, label = lexmin_per_node(src, graph["src_prio"].to_numpy(), src)
-    work.write_table(work.path("cc", "labels-0", f"p{spec['p']:05d}.parquet"), _labels_table(node, prio, label))
-    return {"nodes": len(node)}
+    labels = lexmin_per_node(src, graph["src_prio"].to_numpy(), graph["src_order"].to_numpy(), src)
+    work.write_table(work.path("cc", "labels-0", f"p{spec['p']:05d}.parquet"), _labels_table(*labels, np.ones(len(labels[0]), bool)))
+    return {"nodes": len(labels[0])}
 
 
-def _read_labels(work: WorkDir, round_: int, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _read_labels(work: WorkDir, round_: int, p: int) -> tuple[Labels, np.ndarray]:
     path = work.path("cc", f"labels-{round_}", f"p{p:05d}.parquet")
     if not work.fs.exists(path):
         empty = np.zeros(0, np.uint64)
-        return empty, np.zeros(0, np.float64), empty
+        return (empty, np.zeros(0, np.float64), empty, empty), np.zeros(0, bool)
     with work.fs.open(path, "rb") as f:
         table = pq.read_table(f)
-    return table["node"].to_numpy(), table["prio"].to_numpy(), table["label"].to_numpy()
+    labels = (table["node"].to_numpy(), table["prio"].to_numpy(), table["order"].to_numpy(), table["label"].to_numpy())
+    return labels, table["active"].to_numpy(zero_copy_only=False)
 
 
 def _send_task(spec: dict[str, Any]) -> dict[str, Any]:
@@ -90,31 +107,30 @@ def _send_task(spec: dict[str, Any]) -> dict[str, Any]:
     graph = work.read_partition(GRAPH, p, ["src", "dst"])
     if graph is None:
         return {"messages": 0}
-    node, prio, label = _read_labels(work, round_, p)
+    (node, prio, order, label), active = _read_labels(work, round_, p)
     src, dst = graph["src"].to_numpy(), graph["dst"].to_numpy()
     at = np.searchsorted(node, src)  # labels are sorted by node; every src has a label
-    m_node, m_prio, m_label = lexmin_per_node(dst, prio[at], label[at])
-    table = _labels_table(m_node, m_prio, m_label)
-    work.write_partitioned(f"cc/messages-{round_}", f"from{p:05d}", table, node_partition(m_node, partitions), partitions)
-    return {"messages": len(m_node)}
+    sending = active[at]
+    at, dst = at[sending], dst[sending]
+    messages = lexmin_per_node(dst, prio[at], order[at], label[at])
+    work.write_partitioned(f"cc/messages-{round_}", f"from{p:05d}", _labels_table(*messages), node_partition(messages[0], partitions), partitions)
+    return {"messages": len(messages[0])}
 
 
 def _update_task(spec: dict[str, Any]) -> dict[str, Any]:
     work = WorkDir(spec["work"])
     p, round_ = spec["p"], spec["round"]
-    node, prio, label = _read_labels(work, round_, p)
+    current, _ = _read_labels(work, round_, p)
     messages = work.read_partition(f"cc/messages-{round_}", p)
     if messages is not None and messages.num_rows:
-        all_node = np.concatenate([node, messages["node"].to_numpy()])
-        all_prio = np.concatenate([prio, messages["prio"].to_numpy()])
-        all_label = np.concatenate([label, messages["label"].to_numpy()])
-        new_node, new_prio, new_label = lexmin_per_node(all_node, all_prio, all_label)
+        received = (messages[c].to_numpy() for c in ("node", "prio", "order", "label"))
+        updated = lexmin_per_node(*(np.concatenate([mine, theirs]) for mine, theirs in zip(current, received)))
     else:
-        new_node, new_prio, new_label = node, prio, label
-    changed = int(np.count_nonzero(new_label != label)) if len(node) else 0
-    if len(new_node):
-        work.write_table(work.path("cc", f"labels-{round_ + 1}", f"p{p:05d}.parquet"), _labels_table(new_node, new_prio, new_label))
-    return {"changed": changed}
+        updated = current
+    changed = updated[3] != current[3]
+    if len(updated[0]):
+        work.write_table(work.path("cc", f"labels-{round_ + 1}", f"p{p:05d}.parquet"), _labels_table(*updated, changed))
+    return {"changed": int(changed.sum())}
 
 
 def connected_components(
@@ -122,8 +138,9 @@ def connected_components(
 ) -> tuple[str, list[dict[str, Any]]]:
     """Label every node of the graph in ``edge_dirs`` by its component's best node.
 
-    Edges are tables ``(u, pu, v, pv)``: node keys and their priorities (lower is better).
-    Returns the folder of the final labels (``node, prio, label`` per partition file)
+    Edges are tables ``(u, pu, ou, v, pv, ov)``: node keys, their priorities (lower is
+    kept) and input order.  Returns the folder of the final labels (``node, prio, order,
+    label`` per partition file)
     and the step statistics.
     """
     work.remove("cc")

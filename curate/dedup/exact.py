@@ -28,14 +28,16 @@ from curate.dedup.base import (
     doc_keys,
     file_slot,
     keep_priority,
+    row_order,
     run_step,
+    total_rows,
     validate_keep,
 )
 from curate.dedup.minhash import byte_hashes, word_sequence_hashes
 from curate.dedup.tasks import TaskRunner
 from curate.dedup.workdir import WorkDir
 from curate.registry import register
-from curate.schema import DROPPED_BY, ID, TEXT, URL
+from curate.schema import DROPPED_BY, ID, ORDER_COLUMNS, TEXT, URL
 from curate.stage import mark_dropped
 
 
@@ -43,7 +45,7 @@ def _read(spec: dict[str, Any], fields: list[str]) -> Any:
     from curate.readers.base import InputFile, ReadReport
     from curate.readers.jsonl import ParquetReader
 
-    reader = ParquetReader(**{**spec["reader"], "fields": fields})
+    reader = ParquetReader(**{**spec["reader"], "fields": [*fields, *ORDER_COLUMNS]})
     source = InputFile(spec["file"])
     return reader.read(source, ReadReport(input=source.path, key=source.key))
 
@@ -84,10 +86,12 @@ def _hash_task(spec: dict[str, Any]) -> dict[str, Any]:
         stats["documents"] += n
         stats["hashed"] += int(live.sum())
         if live.any():
+            keys = doc_keys(index, first_row, n)
             tables.append(pa.table({
                 "hash": pa.array(hashes[live], pa.uint64()),
-                "doc": pa.array(doc_keys(index, first_row, n)[live], pa.uint64()),
+                "doc": pa.array(keys[live], pa.uint64()),
                 "prio": pa.array(keep_priority(table, keep)[live], pa.float64()),
+                "order": pa.array(row_order(table, keys, spec.get("origin_keys"))[live], pa.uint64()),
             }))
         first_row += n
     if tables:
@@ -106,8 +110,8 @@ def _group_task(spec: dict[str, Any]) -> dict[str, Any]:
     if table is None or table.num_rows == 0:
         return {"duplicate_groups": 0}
     h, doc, prio = table["hash"].to_numpy(), table["doc"].to_numpy(), table["prio"].to_numpy()
-    order = np.lexsort((doc, prio, h))
-    h, doc = h[order], doc[order]
+    sort = np.lexsort((doc, table["order"].to_numpy(), prio, h))
+    h, doc = h[sort], doc[sort]
     start = np.ones(len(h), bool)
     start[1:] = h[1:] != h[:-1]
     group = np.cumsum(start) - 1
@@ -149,17 +153,17 @@ class ExactDedup(GlobalStage):
             raise ValueError(f"exact_dedup: key must be text or url, not {self.key!r}")
         validate_keep(self.keep)
 
-    def compute(self, files: list[str], reader_options: dict[str, Any], work: WorkDir, runner: TaskRunner) -> dict[str, Any]:
-        from curate.dedup.fuzzy import _total_rows
-
-        partitions = self.partitions or max(2 * runner.parallelism, math.ceil(_total_rows(files, reader_options) / 10_000_000))
+    def compute(
+        self, files: list[str], reader_options: dict[str, Any], work: WorkDir, runner: TaskRunner, origin_keys: list[str] | None = None
+    ) -> dict[str, Any]:
+        partitions = self.partitions or max(2 * runner.parallelism, math.ceil(total_rows(files, reader_options) / 10_000_000))
         base = {"key": self.key, "keep": self.keep, "reader": reader_options, "partitions": partitions,
-                "files": len(files), "file_slots": len(files)}
+                "files": len(files), "file_slots": len(files), "origin_keys": origin_keys}
         steps = [run_step(work, "hashes", _hash_task, [{**base, "task": f"f{i:06d}", "file": f, "index": i} for i, f in enumerate(files)], runner)]
         for name in ("groups", "members", "decisions"):
             work.remove(name)
         steps.append(run_step(work, "groups", _group_task, [{**base, "task": f"p{p:05d}", "p": p} for p in range(partitions)], runner))
-        specs = [{**base, "task": f"s{i:06d}", "slot": i, "ids_work": work.root, "ids_path": work.path("ids", f"f{i:06d}.parquet")} for i in range(len(files))]
+        specs = [{**base, "task": f"s{i:06d}", "slot": i, "ids_work": work.root, "ids_index": i} for i in range(len(files))]
         steps.append(run_step(work, "decisions", decisions_task, specs, runner))
         return {
             "method": f"exact_{self.key}", "keep": self.keep, "partitions": partitions,
@@ -237,10 +241,10 @@ class LineDedup(GlobalStage):
         if self.max_documents < 1:
             raise ValueError("line_dedup: max_documents must be at least 1")
 
-    def compute(self, files: list[str], reader_options: dict[str, Any], work: WorkDir, runner: TaskRunner) -> dict[str, Any]:
-        from curate.dedup.fuzzy import _total_rows
-
-        partitions = self.partitions or max(2 * runner.parallelism, math.ceil(_total_rows(files, reader_options) / 200_000))
+    def compute(
+        self, files: list[str], reader_options: dict[str, Any], work: WorkDir, runner: TaskRunner, origin_keys: list[str] | None = None
+    ) -> dict[str, Any]:
+        partitions = self.partitions or max(2 * runner.parallelism, math.ceil(total_rows(files, reader_options) / 200_000))
         base = {"reader": reader_options, "partitions": partitions, "min_words": self.min_words, "max_documents": self.max_documents}
         steps = [run_step(work, "line_hashes", _line_hash_task, [{**base, "task": f"f{i:06d}", "file": f, "index": i} for i, f in enumerate(files)], runner)]
         work.remove("frequent")

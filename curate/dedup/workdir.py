@@ -52,6 +52,10 @@ class WorkDir:
             pq.write_table(table, f, compression="zstd", compression_level=1)
         self._commit(tmp, final)
 
+    def open_writer(self, final: str, schema: pa.Schema) -> AtomicParquetWriter:
+        """A Parquet writer for tables written batch by batch; ``close()`` renames it into place."""
+        return AtomicParquetWriter(self, final, schema)
+
     def read_dir(self, directory: str, columns: list[str] | None = None) -> pa.Table | None:
         """Every complete Parquet file in ``directory``, concatenated (None when empty)."""
         if not self.fs.exists(directory):
@@ -134,3 +138,21 @@ def node_partition(keys: np.ndarray, partitions: int) -> np.ndarray:
     """Partition of 64-bit document keys, spread by a multiplicative hash."""
     mixed = (keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)
     return (mixed % np.uint64(partitions)).astype(np.int64)
+
+
+class AtomicParquetWriter:
+    def __init__(self, work: WorkDir, final: str, schema: pa.Schema) -> None:
+        directory, name = final.rsplit("/", 1)
+        work.fs.makedirs(directory, exist_ok=True)
+        self.work, self.final = work, final
+        self.tmp = f"{directory}/{TMP_PREFIX}{name}.{uuid.uuid4().hex[:8]}"
+        self.handle = work.fs.open(self.tmp, "wb")
+        self.writer = pq.ParquetWriter(self.handle, schema, compression="zstd", compression_level=1)
+
+    def write(self, table: pa.Table) -> None:
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.handle.close()
+        self.work._commit(self.tmp, self.final)

@@ -7,13 +7,14 @@ import traceback
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from curate.execution.progress import ProgressClient
 from curate.output import OutputLayout, write_parts
 from curate.pipeline import OutputConfig
 from curate.readers.base import READ_STAGE, InputFile, Reader, ReadReport
-from curate.schema import INPUT_KEY
+from curate.schema import INPUT_KEY, SEQ
 from curate.stage import Stage, run_stage
 
 
@@ -26,6 +27,7 @@ def read_input(
     """
     report = ReadReport(input=source.path, key=source.key)
     records_seen = 0
+    rows_seen = 0
     reading = 0.0  # time spent inside the reader, not downstream while it is suspended
     try:
         batches = iter(reader.read(source, report))
@@ -36,6 +38,9 @@ def read_input(
             if table is None:
                 break
             table = table.append_column(INPUT_KEY, pa.array([source.key] * table.num_rows, pa.string()))
+            if SEQ not in table.column_names:
+                table = table.append_column(SEQ, pa.array(np.arange(rows_seen, rows_seen + table.num_rows, dtype=np.int64)))
+            rows_seen += table.num_rows
             progress.add_read(report.records - records_seen, table.num_rows)
             records_seen = report.records
             yield table

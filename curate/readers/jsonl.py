@@ -27,8 +27,8 @@ class JsonlReader(Reader):
 
     ``text_field`` becomes ``text``; ``id_field`` and ``url_field`` become ``id`` and
     ``url`` (a missing id is derived from the input and the line number, so it is stable).
-    ``fields`` lists further top-level fields to keep, with their values as strings
-    unless they are numbers or booleans.  A malformed line is emitted as a rejected row
+    ``fields`` lists further top-level fields to keep (``["*"]``: all of them), with
+    their values as strings unless they are numbers or booleans.  A malformed line is emitted as a rejected row
     (``malformed_json``) and the read goes on.
     """
 
@@ -71,23 +71,28 @@ class JsonlReader(Reader):
             report.damaged = f"unreadable after line {line_no}: {type(exc).__name__}: {exc}"
 
     def _parse(self, lines: list[bytes], source: InputFile, report: ReadReport, first: int) -> pa.Table:
-        keep = self.fields or []
-        rows: dict[str, list[Any]] = {ID: [], TEXT: [], URL: [], REASON: [], **{k: [] for k in keep}}
+        parsed = []
         for line in lines:
+            stripped = line.strip()
+            try:
+                record = json.loads(stripped) if stripped else None
+            except (ValueError, UnicodeDecodeError):
+                record = ValueError
+            parsed.append((line, stripped, record))
+        if self.fields == ["*"]:
+            reserved = {self.text_field, self.id_field, self.url_field, ID, TEXT, URL, SOURCE, *INTERNAL_COLUMNS}
+            keep = list(dict.fromkeys(k for _, _, r in parsed if isinstance(r, dict) for k in r if k not in reserved))
+        else:
+            keep = self.fields or []
+        rows: dict[str, list[Any]] = {ID: [], TEXT: [], URL: [], REASON: [], **{k: [] for k in keep}}
+        for line, stripped, record in parsed:
             report.records += 1
             report.bytes_read += len(line)
-            stripped = line.strip()
-            record: Any = None
             reason = None
             if not stripped:
                 reason = "empty_line"
-            else:
-                try:
-                    record = json.loads(stripped)
-                    if not isinstance(record, dict):
-                        reason, record = "malformed_json", None
-                except (ValueError, UnicodeDecodeError):
-                    reason = "malformed_json"
+            elif record is ValueError or not isinstance(record, dict):
+                reason, record = "malformed_json", None
             if record is None:
                 record = {}
             text = record.get(self.text_field)
@@ -113,7 +118,10 @@ class JsonlReader(Reader):
             SOURCE: pa.array([source.path] * n, pa.string()),
         }
         for key in keep:
-            columns[key] = pa.array(rows[key])
+            try:
+                columns[key] = pa.array(rows[key])
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # mixed types: keep them as text
+                columns[key] = pa.array([None if v is None else str(v) for v in rows[key]], pa.string())
         columns[DROPPED_BY] = pc.if_else(pc.is_valid(reasons), READ_STAGE, pa.scalar(None, pa.string()))
         columns[REASON] = reasons
         return pa.table(columns)
@@ -154,7 +162,7 @@ class ParquetReader(Reader):
                 raise ValueError(f"no column {self.text_field!r} (columns: {sorted(names)}); set text_field")
             extra = [c for c in parquet.schema_arrow.names if c not in (self.text_field, self.id_field, self.url_field)] if self.fields == ["*"] else (self.fields or [])
             extra = [c for c in extra if c not in (ID, TEXT, URL, SOURCE, *INTERNAL_COLUMNS)]
-            wanted = [c for c in parquet.schema_arrow.names if c in {self.text_field, self.id_field, self.url_field, *extra}]
+            wanted = [c for c in parquet.schema_arrow.names if c in {self.text_field, self.id_field, self.url_field, SOURCE, *extra}]
             for batch in parquet.iter_batches(batch_size=self.batch_rows, columns=wanted):
                 n = batch.num_rows
                 report.records += n
@@ -167,7 +175,8 @@ class ParquetReader(Reader):
                     ID: _id_column(batch.column(self.id_field) if self.id_field in names else None, source.key, row, n),
                     TEXT: text,
                     URL: batch.column(self.url_field).cast(pa.string()) if self.url_field in names else pa.nulls(n, pa.string()),
-                    SOURCE: pa.array([source.path] * n, pa.string()),
+                    # A curate output (or a dataset) that names each row's source keeps it.
+                    SOURCE: batch.column(SOURCE).cast(pa.string()) if SOURCE in names else pa.array([source.path] * n, pa.string()),
                 }
                 for key in extra:
                     if key in names:
