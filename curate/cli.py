@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     dedup.add_argument("--ngram", type=int, help="words per shingle (default 5)")
     dedup.add_argument("--bands", type=int, help="LSH bands (default: derived from --threshold)")
     dedup.add_argument("--rows", type=int, help="signature values per band (with --bands)")
-    dedup.add_argument("--verify", choices=["none", "estimated", "exact"], help="check candidate pairs: estimated (full signature, default) or exact Jaccard")
+    dedup.add_argument("--verify", choices=["none", "estimated", "exact"], help="check candidate pairs: exact (true Jaccard of the shingle sets, default), estimated (full signatures: faster, no text needed) or none")
     dedup.add_argument("--keep", default="first", help="which document of a cluster stays: first (input order), longest, or score:COLUMN (highest)")
     dedup.add_argument("--index", nargs="+", help="earlier runs' dedup index folders (OUT/_curate/dedup/minhash_dedup): also drop documents that duplicate those")
     dedup.add_argument("--seed", type=int, help="seed of the MinHash permutations (default 1)")

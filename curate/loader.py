@@ -50,7 +50,7 @@ import math
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -473,6 +473,8 @@ class PackedSequenceLoader:
             sequence keep counting from where it stopped; by default (``False``) they restart
             at 0, so positions are always ``< seq_len``.
         fields: which arrays to produce (default all of :data:`FIELDS`).
+        prefetch: read the next row group in a background thread while packing the current
+            one (hides remote-storage latency; memory becomes two row groups).
         worker_id, num_workers: split this rank's units further between data-loader workers.
         state: a :meth:`state_dict` to resume from.
         storage_options: fsspec options when ``path`` is a URL.
@@ -510,6 +512,7 @@ class PackedSequenceLoader:
         pad_id: int | None = None,
         continue_positions: bool = False,
         fields: Sequence[str] | None = None,
+        prefetch: bool = False,
         worker_id: int = 0,
         num_workers: int = 1,
         state: Mapping[str, Any] | None = None,
@@ -543,6 +546,7 @@ class PackedSequenceLoader:
         self.dtype = None if dtype is None else np.dtype(dtype)
         self.pad_id = self.dataset.tokenizer.padding_id if pad_id is None else int(pad_id)
         self.continue_positions = bool(continue_positions)
+        self.prefetch = bool(prefetch)
         self.fields = tuple(FIELDS if fields is None else fields)
         unknown = set(self.fields) - set(FIELDS)
         if unknown:
@@ -682,9 +686,13 @@ class PackedSequenceLoader:
         }
 
     def _unit_stream(self, index: int) -> _Loaded:
-        """Load unit ``index`` of this loader's list, documents in stream order."""
-        if self._loaded is not None and self._loaded.index == index:
-            return self._loaded
+        """Unit ``index`` of this loader's list (kept as the current unit)."""
+        if self._loaded is None or self._loaded.index != index:
+            self._loaded = self._read_stream(index)
+        return self._loaded
+
+    def _read_stream(self, index: int) -> _Loaded:
+        """Read unit ``index`` of this loader's list, documents in stream order."""
         unit = self.units[index]
         tokens, offsets = self.dataset.read_unit(unit)
         rows = None
@@ -700,8 +708,7 @@ class PackedSequenceLoader:
             gather += np.repeat(starts - new[:-1], lens)
             tokens = tokens[gather]
             offsets = new
-        self._loaded = _Loaded(index, tokens, offsets, rows)
-        return self._loaded
+        return _Loaded(index, tokens, offsets, rows)
 
     def state_dict(self) -> dict[str, Any]:
         """Where the loader is: a small JSON-able dict for :meth:`load_state_dict`.
@@ -842,7 +849,13 @@ class PackedSequenceLoader:
     def _rows_from(
         self, pos: tuple[int, int]
     ) -> Iterator[tuple[dict[str, np.ndarray], tuple[int, int]]]:
-        """Yield (sequence, position of the next sequence) from ``pos`` to the epoch's end."""
+        """Yield (sequence, position of the next sequence) from ``pos`` to the epoch's end.
+
+        Each unit's remaining tokens are appended to the carried-over partial sequence (the
+        *window*), all full sequences of the window are computed at once, and the rest is
+        carried to the next unit.  Document keys count documents along the stream, so
+        ``document_ids`` of a row is its keys minus the row's first key.
+        """
         L = self.seq_len
         want = set(self.fields)
         need_keys = bool(want & {"document_ids", "cu_seqlens", "position_ids"})
@@ -850,56 +863,63 @@ class PackedSequenceLoader:
         carry_tok = np.zeros(0, dtype=self.dataset.dtype)
         carry_key = np.zeros(0, dtype=np.int64)
         carry_pos = np.zeros(0, dtype=np.int64)
+        keys = pos_in = carry_key
         next_key = 0
-        for u in range(start_u, len(self.units)):
-            if self.units[u].tokens == 0:
-                continue
-            loaded = self._unit_stream(u)
-            tokens, offsets = loaded.tokens, loaded.offsets
-            p0 = start_p if u == start_u else 0
-            total = len(tokens)
-            if p0 >= total:
-                continue
-            win_tok = np.concatenate([carry_tok, tokens[p0:]]) if len(carry_tok) else tokens[p0:]
-            if need_keys:
-                d0 = int(np.searchsorted(offsets, p0, side="right")) - 1
-                lens = np.diff(offsets[d0:])
-                lens[0] -= p0 - offsets[d0]
-                keys_of_doc = next_key + np.cumsum(lens > 0) - 1
-                keys = np.repeat(keys_of_doc, lens)
-                next_key = int(keys[-1]) + 1
-                starts = np.zeros(len(lens), dtype=np.int64)
-                np.cumsum(lens[:-1], out=starts[1:])
-                pos_in = np.arange(total - p0, dtype=np.int64) - np.repeat(starts, lens)
-                pos_in[: lens[0]] += p0 - offsets[d0]
-                if len(carry_key):
-                    keys = np.concatenate([carry_key, keys])
-                    pos_in = np.concatenate([carry_pos, pos_in])
-            c = len(carry_tok)
-            n = len(win_tok) // L
-            if n:
-                block = self._block(
-                    win_tok[: n * L],
-                    keys[: n * L] if need_keys else None,
-                    pos_in[: n * L] if need_keys else None,
-                    n,
-                )
-                for r in range(n):
-                    item = {k: v[r] for k, v in block.items() if k != "cu_seqlens"}
-                    if "cu_seqlens" in want:
-                        item["cu_seqlens"] = block["cu_seqlens"][r]
-                    nxt = (r + 1) * L - c + p0
-                    yield item, ((u, nxt) if nxt < total else (u + 1, 0))
-            carry_tok = win_tok[n * L :].copy()
-            if need_keys:
-                carry_key = keys[n * L :].copy()
-                carry_pos = pos_in[n * L :].copy()
+        todo = [u for u in range(start_u, len(self.units)) if self.units[u].tokens]
+        pool = ThreadPoolExecutor(1) if self.prefetch and len(todo) > 1 else None
+        ahead: Future[_Loaded] | None = None
+        try:
+            for i, u in enumerate(todo):
+                if ahead is not None:
+                    self._loaded = ahead.result()
+                loaded = self._unit_stream(u)
+                if pool is not None and i + 1 < len(todo):
+                    ahead = pool.submit(self._read_stream, todo[i + 1])
+                tokens, offsets = loaded.tokens, loaded.offsets
+                p0 = start_p if u == start_u else 0
+                total = len(tokens)
+                if p0 >= total:
+                    continue
+                c = len(carry_tok)
+                win_tok = np.concatenate([carry_tok, tokens[p0:]]) if c else tokens[p0:]
+                if need_keys:
+                    d0 = int(np.searchsorted(offsets, p0, side="right")) - 1
+                    lens = np.diff(offsets[d0:])
+                    lens[0] -= p0 - offsets[d0]
+                    keys_of_doc = next_key + np.cumsum(lens > 0) - 1
+                    keys = np.repeat(keys_of_doc, lens)
+                    next_key = int(keys[-1]) + 1
+                    starts = np.zeros(len(lens), dtype=np.int64)
+                    np.cumsum(lens[:-1], out=starts[1:])
+                    pos_in = np.arange(total - p0, dtype=np.int64) - np.repeat(starts, lens)
+                    pos_in[: lens[0]] += p0 - offsets[d0]
+                    if c:
+                        keys = np.concatenate([carry_key, keys])
+                        pos_in = np.concatenate([carry_pos, pos_in])
+                n = len(win_tok) // L
+                if n:
+                    m = n * L
+                    block = self._block(win_tok[:m], keys[:m], pos_in[:m], n, need_keys)
+                    cu = block.pop("cu_seqlens", None)
+                    for r in range(n):
+                        item = {k: v[r] for k, v in block.items()}
+                        if cu is not None:
+                            item["cu_seqlens"] = cu[r]
+                        nxt = (r + 1) * L - c + p0
+                        yield item, ((u, nxt) if nxt < total else (u + 1, 0))
+                carry_tok = win_tok[n * L :].copy()
+                if need_keys:
+                    carry_key = keys[n * L :].copy()
+                    carry_pos = pos_in[n * L :].copy()
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
         self._loaded = None
         if len(carry_tok) and not self.drop_last:
             yield self._padded(carry_tok, carry_key, carry_pos, need_keys), (len(self.units), 0)
 
     def _block(
-        self, tok: np.ndarray, keys: np.ndarray | None, pos_in: np.ndarray | None, n: int
+        self, tok: np.ndarray, keys: np.ndarray, pos_in: np.ndarray, n: int, need_keys: bool
     ) -> dict[str, Any]:
         """The outputs of ``n`` full sequences at once: arrays [n, L] (cu_seqlens: a list)."""
         L = self.seq_len
@@ -908,7 +928,7 @@ class PackedSequenceLoader:
         if "input_ids" in want:
             ids = tok.reshape(n, L)
             out["input_ids"] = ids.astype(self.dtype) if self.dtype is not None else ids.copy()
-        if keys is not None and pos_in is not None:
+        if need_keys:
             k = keys.reshape(n, L)
             if "document_ids" in want:
                 out["document_ids"] = (k - k[:, :1]).astype(np.int32)
@@ -1057,7 +1077,9 @@ def _torch_class() -> type:
                 counts = loader.items_per_worker(num_workers)
                 loader.seek(round_robin_consumed(counts, self._resume_items)[worker_id])
             for item in loader:
-                yield {k: torch.from_numpy(v) for k, v in item.items()}
+                # Copies: a yielded row is a view of its whole row group's block, which a
+                # worker would otherwise move to shared memory as a whole.
+                yield {k: torch.from_numpy(np.array(v)) for k, v in item.items()}
 
         def __getstate__(self) -> dict[str, Any]:
             state = self.__dict__.copy()
@@ -1125,6 +1147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--no-shuffle", action="store_true")
     parser.add_argument("--max-items", type=int, default=None)
+    parser.add_argument("--prefetch", action="store_true")
     args = parser.parse_args(argv)
     try:
         ds = TokenDataset(args.path)
@@ -1133,6 +1156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.seq_len,
             batch_size=args.batch_size,
             shuffle=not args.no_shuffle,
+            prefetch=args.prefetch,
             max_items=args.max_items,
         )
     except TokenDatasetError as e:

@@ -9,9 +9,10 @@ Steps (each a list of tasks; see :mod:`curate.dedup.base`):
    candidates.  Without verification a bucket becomes a star of edges to its first
    member; with verification every pair of a bucket (up to ``max_bucket_pairs`` members;
    larger buckets become stars) is a candidate.
-3. ``verify`` (optional): candidate pairs are checked by the estimated Jaccard of full
-   signatures (``estimated``) or the true Jaccard of the shingle sets (``exact``), in two
-   passes joined by file, so a task only loads the text of one file.
+3. ``verify``: candidate pairs are checked by the true Jaccard of the shingle sets
+   (``exact``, the default) or the estimated Jaccard of the full signatures
+   (``estimated``; no text needed), in two passes joined by file, so a task only loads
+   one file's text or signatures.  ``none`` trusts LSH.
 4. connected components (:mod:`curate.dedup.components`), whose labels are each
    component's best document by the keep policy.
 5. ``decisions``: for each component, its size and the kept document's id; written per
@@ -52,7 +53,7 @@ from curate.dedup.base import (
     validate_keep,
 )
 from curate.dedup.components import connected_components
-from curate.dedup.minhash import EMPTY, MinHasher, band_hashes, true_jaccard
+from curate.dedup.minhash import EMPTY, MinHasher, band_hashes, pairwise_jaccard
 from curate.dedup.tasks import TaskRunner
 from curate.dedup.workdir import WorkDir
 from curate.registry import register
@@ -293,14 +294,14 @@ def _features(spec: dict[str, Any], slot: int, rows: np.ndarray) -> tuple[np.nda
     if first <= wanted[-1]:
         raise FileNotFoundError(f"minhash_dedup: {source['file']} has {first} rows, the index expects more; it changed since the index was built")
     text = pa.concat_arrays([t.combine_chunks() if isinstance(t, pa.ChunkedArray) else t for t in texts])
-    return wanted, _hasher(spec).shingle_sets(text)
+    return wanted, _hasher(spec).shingle_set_list(text)
 
 
 def _lookup(wanted: np.ndarray, values: Any, rows: np.ndarray) -> Any:
     at = np.searchsorted(wanted, rows)
     if isinstance(values, np.ndarray):
         return values[at]
-    return [values[i] for i in at]
+    return values.take(pa.array(at))
 
 
 def _verify_a_task(spec: dict[str, Any]) -> dict[str, Any]:
@@ -316,7 +317,7 @@ def _verify_a_task(spec: dict[str, Any]) -> dict[str, Any]:
     if spec["verify"] == "estimated":
         column = pa.FixedSizeListArray.from_arrays(pa.array(left.ravel(), pa.uint32()), spec["num_perm"])
     else:
-        column = pa.array(left, pa.list_(pa.uint64()))
+        column = left
     table = pairs.append_column("left", column)
     slots = file_slot(pairs["v"].to_numpy(), spec)
     work.write_partitioned("verify", f"s{spec['slot']:06d}", table, slots, spec["file_slots"])
@@ -335,7 +336,7 @@ def _verify_b_task(spec: dict[str, Any]) -> dict[str, Any]:
         left = pairs["left"].combine_chunks().flatten().to_numpy().reshape(-1, spec["num_perm"])
         similarity = (left == right).mean(axis=1)
     else:
-        similarity = np.array([true_jaccard(np.asarray(a, np.uint64), b) for a, b in zip(pairs["left"].to_pylist(), right)])
+        similarity = pairwise_jaccard(pairs["left"], right)
     ok = similarity >= spec["threshold"]
     edges = pairs.drop_columns(["left"]).filter(pa.array(ok))
     work.write_table(work.path("edges", f"p{spec['slot']:05d}", "edges.parquet"), edges)
@@ -365,7 +366,7 @@ class MinhashDedup(GlobalStage):
     bands: int | None = None
     rows: int | None = None
     seed: int = 1
-    verify: str = "estimated"
+    verify: str = "exact"
     keep: str = "first"
     max_bucket_pairs: int = 64
     partitions: int | None = None

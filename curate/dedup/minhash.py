@@ -250,16 +250,82 @@ class MinHasher:
             _signatures_kernel(data, offsets, classes, lower, self.ngram, a, b, out, counts)
         return out, counts
 
-    def shingle_sets(self, texts: pa.Array | pa.ChunkedArray) -> list[np.ndarray]:
-        """Each document's set of shingle hashes (sorted, unique): for true Jaccard."""
+    def shingle_set_list(self, texts: pa.Array | pa.ChunkedArray) -> pa.ListArray:
+        """Each document's set of shingle hashes (sorted, unique) as an Arrow list array."""
         data, offsets = _buffers(texts)
         classes, lower = char_tables()
         n = len(offsets) - 1
         out = np.empty(max(int(offsets[-1] - offsets[0]) + 1, 1), np.uint64) if n else np.empty(1, np.uint64)
         out_offsets = np.empty(n + 1, np.int64)
-        total = _shingle_set_kernel(data, offsets, classes, lower, self.ngram, out_offsets, out) if n else 0
-        out = out[:total]
-        return [np.unique(out[out_offsets[i] : out_offsets[i + 1]]) for i in range(n)]
+        if n:
+            _shingle_set_kernel(data, offsets, classes, lower, self.ngram, out_offsets, out)
+            total = _sort_unique_segments(out, out_offsets)
+        else:
+            out_offsets[0], total = 0, 0
+        return pa.LargeListArray.from_arrays(pa.array(out_offsets), pa.array(out[:total], pa.uint64()))
+
+    def shingle_sets(self, texts: pa.Array | pa.ChunkedArray) -> list[np.ndarray]:
+        """Each document's set of shingle hashes (sorted, unique): for true Jaccard."""
+        sets = self.shingle_set_list(texts)
+        values, offsets = sets.values.to_numpy(), sets.offsets.to_numpy()
+        return [values[offsets[i] : offsets[i + 1]] for i in range(len(sets))]
+
+
+@njit(cache=True, nogil=True)
+def _sort_unique_segments(values, offsets):
+    """Sort each segment and drop repeats, compacting in place; rewrites ``offsets``."""
+    pos = 0
+    start = offsets[0]
+    for d in range(offsets.shape[0] - 1):
+        end = offsets[d + 1]
+        segment = np.sort(values[start:end])
+        offsets[d] = pos
+        for i in range(segment.shape[0]):
+            if i == 0 or segment[i] != segment[i - 1]:
+                values[pos] = segment[i]
+                pos += 1
+        start = end
+    offsets[offsets.shape[0] - 1] = pos
+    return pos
+
+
+@njit(cache=True, nogil=True)
+def _jaccard_kernel(a_values, a_offsets, b_values, b_offsets, out):
+    for p in range(out.shape[0]):
+        i, i_end = a_offsets[p], a_offsets[p + 1]
+        j, j_end = b_offsets[p], b_offsets[p + 1]
+        size = (i_end - i) + (j_end - j)
+        if size == 0:
+            out[p] = 1.0
+            continue
+        common = 0
+        while i < i_end and j < j_end:
+            if a_values[i] == b_values[j]:
+                common += 1
+                i += 1
+                j += 1
+            elif a_values[i] < b_values[j]:
+                i += 1
+            else:
+                j += 1
+        out[p] = common / (size - common)
+
+
+def pairwise_jaccard(left: pa.Array, right: pa.Array) -> np.ndarray:
+    """Jaccard similarity of row ``i`` of two list arrays of sorted unique hashes."""
+    def flat(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        array = array.cast(pa.large_list(pa.uint64()))
+        offsets = array.offsets.to_numpy()
+        return array.values.to_numpy(), offsets
+
+    a_values, a_offsets = flat(left)
+    b_values, b_offsets = flat(right)
+    out = np.empty(len(left), np.float64)
+    if len(out):
+        _jaccard_kernel(a_values, a_offsets, b_values, b_offsets, out)
+    return out
 
 
 def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

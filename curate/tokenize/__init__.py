@@ -1,0 +1,1 @@
+"""Tokenization: tokenizers, the ``tokenize`` stage, tokenized Parquet shards."""
