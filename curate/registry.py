@@ -31,6 +31,7 @@ BUILTIN_MODULES = (
     "curate.filters.c4",
     "curate.dedup.fuzzy",
     "curate.dedup.exact",
+    "curate.tokenize.stage",
 )
 
 _REGISTRY: dict[str, type[Stage]] = {}

@@ -1,0 +1,335 @@
+"""Tokenized Parquet shards: a global shuffle, mixing by token weights, and a manifest.
+
+``write_tokenized`` turns Parquet document datasets (one or several *sources*, e.g. web,
+books, code) into ``DIR/tokens/shard-NNNNN.parquet`` plus ``DIR/manifest.json``:
+
+1. ``tokenize`` (one task per input file): documents are tokenized (or their
+   ``input_ids`` reused), given a shuffle key ``hash(seed, source, id)`` and written to
+   buckets by key; each task reports the tokens per bucket and source.
+2. Mixing: with weights, each source's sampling rate is ``weight * total / tokens``
+   (below 1 a seeded draw keeps a document with that probability; above 1 documents are
+   repeated ``floor(rate)`` times plus one more with the fractional probability).
+3. ``shards`` (one task per shard): consecutive buckets are grouped to about
+   ``shard_tokens`` tokens; a task samples, orders its rows by shuffle key and writes one
+   shard with row groups of about ``row_group_tokens`` tokens.
+
+No process holds more than one shard; the order is a deterministic function of the seed
+and the documents' ids, so the same input and seed give the same shards.  Columns:
+``id``, ``input_ids`` (uint16 when the vocabulary fits, else uint32), ``num_tokens``,
+``source``.  The loader in :mod:`curate.loader` reads them; so do pyarrow, HF
+``datasets``, DuckDB and polars.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from curate import __version__
+from curate.dedup.minhash import byte_hashes
+from curate.dedup.tasks import LocalRunner, TaskRunner
+from curate.dedup.workdir import WorkDir
+from curate.schema import DROPPED_BY, ID, TEXT
+from curate.tokenize.stage import encode_texts
+from curate.tokenize.tokenizer import load_tokenizer, token_dtype
+
+FORMAT = "curate.tokenized/1"
+CHARS_PER_TOKEN = 4.0  # only to size the buckets before the real counts are known
+
+
+@dataclass
+class Source:
+    """One component of a mixture: a name, its Parquet files, and its weight by tokens."""
+
+    name: str
+    files: list[str]
+    weight: float | None = None
+
+
+@dataclass
+class TokenizedSettings:
+    tokenizer: str
+    add_bos: bool | None = None
+    add_eos: bool = True
+    shard_tokens: int = 100_000_000
+    row_group_tokens: int = 1_000_000
+    seed: int = 0
+    total_tokens: int | None = None
+    batch_rows: int = 1000
+    reader: dict[str, Any] = field(default_factory=dict)
+
+
+def _mix64(values: np.ndarray) -> np.ndarray:
+    x = values.astype(np.uint64)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def shuffle_keys(ids: pa.Array, source: str, seed: int) -> np.ndarray:
+    """A 64-bit key per document from its id, its source and the seed."""
+    base = byte_hashes(ids.cast(pa.string()))
+    salt = int(byte_hashes(pa.array([f"{seed}\x00{source}"]))[0])
+    return _mix64(base ^ np.uint64(salt))
+
+
+def _tokenize_task(spec: dict[str, Any]) -> dict[str, Any]:
+    from curate.readers.base import InputFile, ReadReport
+    from curate.readers.jsonl import ParquetReader
+
+    work = WorkDir(spec["work"])
+    settings = spec["settings"]
+    tokenizer = load_tokenizer(settings["tokenizer"])
+    add_bos = (tokenizer.bos_id is not None) if settings["add_bos"] is None else settings["add_bos"]
+    dtype = token_dtype(tokenizer.vocab_size)
+    reader = ParquetReader(**{**settings["reader"], "batch_rows": settings["batch_rows"], "fields": ["input_ids", "num_tokens"]})
+    source_file = InputFile(spec["file"])
+    buckets = spec["buckets"]
+    tokens_per_bucket = np.zeros(buckets, np.int64)
+    docs_per_bucket = np.zeros(buckets, np.int64)
+    pieces = []
+    stats = {"documents": 0, "skipped": 0, "tokens": 0}
+    for table in reader.read(source_file, ReadReport(input=source_file.path, key=source_file.key)):
+        live = pc.is_valid(table[TEXT])
+        if DROPPED_BY in table.column_names:
+            live = pc.and_(live, pc.is_null(table[DROPPED_BY]))
+        stats["skipped"] += table.num_rows - (pc.sum(live).as_py() or 0)
+        table = table.filter(live)
+        if table.num_rows == 0:
+            continue
+        if "input_ids" in table.column_names and settings.get("reuse_ids"):
+            input_ids = table["input_ids"].combine_chunks().cast(pa.list_(dtype))
+            num_tokens = pc.list_value_length(input_ids).cast(pa.int32())
+        else:
+            input_ids, num_tokens = encode_texts(tokenizer, table[TEXT], add_bos, settings["add_eos"])
+        keep = pc.greater(num_tokens, 0)
+        ids = table[ID].combine_chunks().filter(keep)
+        input_ids, num_tokens = input_ids.filter(keep), num_tokens.filter(keep)
+        keys = shuffle_keys(ids, spec["source"], settings["seed"])
+        bucket = (keys % np.uint64(buckets)).astype(np.int64)
+        counts = num_tokens.to_numpy(zero_copy_only=False).astype(np.int64)
+        np.add.at(tokens_per_bucket, bucket, counts)
+        np.add.at(docs_per_bucket, bucket, 1)
+        stats["documents"] += len(ids)
+        stats["tokens"] += int(counts.sum())
+        pieces.append(pa.table({
+            "id": ids.cast(pa.string()), "input_ids": input_ids, "num_tokens": num_tokens,
+            "key": pa.array(keys, pa.uint64()), "bucket": pa.array(bucket),
+        }))
+    if pieces:
+        table = pa.concat_tables(pieces)
+        work.write_partitioned("buckets", f"{spec['source_index']:03d}-{spec['index']:06d}", table.drop_columns(["bucket"]), table["bucket"].to_numpy(), buckets)
+    return {**stats, "tokens_per_bucket": tokens_per_bucket.tolist(), "docs_per_bucket": docs_per_bucket.tolist()}
+
+
+def _copies(keys: np.ndarray, rate: float, seed: int) -> np.ndarray:
+    """How many times each document is written at sampling ``rate`` (seeded, per key)."""
+    whole = math.floor(rate)
+    fraction = rate - whole
+    draw = (_mix64(keys ^ np.uint64(0x5DEECE66D + seed)) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    return whole + (draw < fraction).astype(np.int64)
+
+
+def _shard_task(spec: dict[str, Any]) -> dict[str, Any]:
+    work = WorkDir(spec["work"])
+    settings = spec["settings"]
+    tables = []
+    for bucket in spec["buckets"]:
+        directory = work.partition_dir("buckets", bucket)
+        files = sorted(work.fs.ls(directory, detail=False)) if work.fs.exists(directory) else []
+        for source_index, source in enumerate(spec["sources"]):
+            names = [p for p in files if p.rsplit("/", 1)[-1].startswith(f"{source_index:03d}-")]
+            if not names:
+                continue
+            part = pa.concat_tables([_read(work, n) for n in names])
+            copies = _copies(part["key"].to_numpy(), spec["rates"][source], settings["seed"])
+            if not copies.any():
+                continue
+            index = np.repeat(np.arange(part.num_rows), copies)
+            repeat = np.concatenate([np.arange(c) for c in copies if c]) if len(index) else np.zeros(0, np.int64)
+            part = part.take(pa.array(index))
+            keys = part["key"].to_numpy()
+            if (repeat > 0).any():  # a repeated document gets its own place in the order
+                keys = np.where(repeat > 0, _mix64(keys + repeat.astype(np.uint64)), keys)
+                ids = pc.if_else(pa.array(repeat > 0), pc.binary_join_element_wise(part["id"], pa.array(repeat.astype(str)), "#"), part["id"])
+                part = part.set_column(part.schema.get_field_index("id"), "id", ids)
+            part = part.set_column(part.schema.get_field_index("key"), "key", pa.array(keys, pa.uint64()))
+            part = part.append_column("source", pa.array([source] * part.num_rows, pa.string()))
+            tables.append(part)
+    if not tables:
+        return {"documents": 0, "tokens": 0, "sources": {}}
+    table = pa.concat_tables(tables)
+    table = table.take(pc.sort_indices(table["key"])).drop_columns(["key"])
+    tokens = table["num_tokens"].to_numpy().astype(np.int64)
+    mean = max(1.0, float(tokens.mean()))
+    rows_per_group = max(1, int(settings["row_group_tokens"] / mean))
+    _write_shard(spec["path"], table, rows_per_group)
+    by_source = {s: int(v) for s, v in zip(*_sum_by(table["source"], tokens))}
+    return {"documents": table.num_rows, "tokens": int(tokens.sum()), "sources": by_source}
+
+
+def _read(work: WorkDir, path: str) -> pa.Table:
+    import pyarrow.parquet as pq
+
+    with work.fs.open(path, "rb") as f:
+        return pq.read_table(f)
+
+
+def _sum_by(labels: pa.ChunkedArray, values: np.ndarray) -> tuple[list[str], list[int]]:
+    names = labels.to_numpy(zero_copy_only=False)
+    unique, inverse = np.unique(names, return_inverse=True)
+    return list(unique), list(np.bincount(inverse, weights=values).astype(np.int64))
+
+
+def _write_shard(path: str, table: pa.Table, rows_per_group: int) -> None:
+    import fsspec
+    import pyarrow.parquet as pq
+
+    fs, base = fsspec.core.url_to_fs(path)
+    directory, name = base.rsplit("/", 1)
+    fs.makedirs(directory, exist_ok=True)
+    tmp = f"{directory}/.tmp-{name}"
+    with fs.open(tmp, "wb") as f:
+        pq.write_table(table, f, compression="zstd", compression_level=3, row_group_size=rows_per_group)
+    fs.mv(tmp, base)
+
+
+def write_tokenized(
+    sources: list[Source], output: str, settings: TokenizedSettings, runner: TaskRunner | None = None,
+    pipeline: dict[str, Any] | None = None, log: Any = print,
+) -> dict[str, Any]:
+    """Tokenize, mix, shuffle and shard ``sources`` into ``output``; return the manifest."""
+    import fsspec
+
+    runner = runner or LocalRunner()
+    started = time.time()
+    tokenizer = load_tokenizer(settings.tokenizer)
+    fs, base = fsspec.core.url_to_fs(output)
+    base = base.rstrip("/")
+    fs.makedirs(base, exist_ok=True)
+    work = WorkDir(f"{output.rstrip('/')}/_curate/tokenize")
+    work.remove("buckets")
+    text_bytes = 0
+    for source in sources:
+        for path in source.files:
+            text_bytes += fsspec.core.url_to_fs(path)[0].size(fsspec.core.url_to_fs(path)[1]) * 3  # parquet is ~3x compressed
+    buckets = max(2 * runner.parallelism, math.ceil(text_bytes / CHARS_PER_TOKEN / max(settings.shard_tokens / 8, 1)))
+    plain = {k: v for k, v in settings.__dict__.items()}
+    specs = []
+    for s_index, source in enumerate(sources):
+        for f_index, path in enumerate(source.files):
+            specs.append({"work": work.root, "settings": plain, "file": path, "index": f_index, "source": source.name,
+                          "source_index": s_index, "buckets": buckets})
+    log(f"tokenize: {len(specs)} files from {len(sources)} sources into {buckets} shuffle buckets ...")
+    results = runner.map(_tokenize_task, specs)
+    natural: dict[str, int] = {s.name: 0 for s in sources}
+    bucket_tokens = np.zeros((len(sources), buckets), np.int64)
+    documents: dict[str, int] = {s.name: 0 for s in sources}
+    for spec, result in zip(specs, results):
+        natural[spec["source"]] += result["tokens"]
+        documents[spec["source"]] += result["documents"]
+        bucket_tokens[spec["source_index"]] += np.asarray(result["tokens_per_bucket"], np.int64)
+    rates = mixture_rates(sources, natural, settings.total_tokens)
+    expected = sum(bucket_tokens[i] * rates[s.name] for i, s in enumerate(sources))
+    groups = _group_buckets(expected, settings.shard_tokens)
+    shard_specs = []
+    for n, group in enumerate(groups):
+        name = f"shard-{n:05d}.parquet"
+        shard_specs.append({"work": work.root, "settings": plain, "buckets": group, "sources": [s.name for s in sources],
+                            "rates": rates, "name": name, "path": f"{output.rstrip('/')}/tokens/{name}"})
+    log(f"tokenize: writing {len(shard_specs)} shards ...")
+    shard_results = runner.map(_shard_task, shard_specs)
+    shards = []
+    by_source: dict[str, int] = {s.name: 0 for s in sources}
+    for spec, result in zip(shard_specs, shard_results):
+        if result["documents"] == 0:
+            continue
+        shards.append({"path": f"tokens/{spec['name']}", "documents": result["documents"], "tokens": result["tokens"], "sources": result["sources"]})
+        for name, value in result["sources"].items():
+            by_source[name] = by_source.get(name, 0) + value
+    total = sum(s["tokens"] for s in shards)
+    manifest = {
+        "format": FORMAT,
+        "tokenizer": {**tokenizer.info(), "spec": settings.tokenizer},
+        "dtype": str(token_dtype(tokenizer.vocab_size)),
+        "add_bos": (tokenizer.bos_id is not None) if settings.add_bos is None else settings.add_bos,
+        "add_eos": settings.add_eos,
+        "shards": shards,
+        "totals": {"documents": sum(s["documents"] for s in shards), "tokens": total, "by_source": by_source},
+        "mixture": {
+            "sources": {
+                s.name: {
+                    "files": len(s.files), "documents": documents[s.name], "tokens": natural[s.name],
+                    "weight": s.weight, "rate": round(rates[s.name], 6),
+                    "achieved": round(by_source.get(s.name, 0) / total, 6) if total else 0.0,
+                }
+                for s in sources
+            },
+            "total_tokens_requested": settings.total_tokens,
+        },
+        "seed": settings.seed,
+        "shard_tokens": settings.shard_tokens,
+        "pipeline": pipeline,
+        "curate_version": __version__,
+        "seconds": round(time.time() - started, 3),
+    }
+    _write_manifest(output, manifest)
+    work.remove("buckets")
+    return manifest
+
+
+def _write_manifest(output: str, manifest: dict[str, Any]) -> None:
+    import json
+
+    import fsspec
+
+    fs, base = fsspec.core.url_to_fs(output)
+    base = base.rstrip("/")
+    tmp = f"{base}/.tmp-manifest.json"
+    with fs.open(tmp, "w") as f:
+        json.dump(manifest, f, indent=2)
+    fs.mv(tmp, f"{base}/manifest.json")
+
+
+def mixture_rates(sources: list[Source], natural: dict[str, int], total_tokens: int | None) -> dict[str, float]:
+    """Sampling rate per source so that tokens follow the weights.
+
+    Without weights every source is taken once (rate 1).  With weights, the total is
+    ``total_tokens`` when given, else the sum of the sources' tokens; a source with too
+    few tokens for its share is repeated (rate above 1), one with more is sampled down.
+    """
+    if all(s.weight is None for s in sources):
+        return {s.name: 1.0 for s in sources}
+    if any(s.weight is None for s in sources):
+        raise ValueError("give a weight to every source, or to none")
+    weight_sum = sum(s.weight for s in sources)
+    total = total_tokens or sum(natural.values())
+    rates = {}
+    for s in sources:
+        have = natural[s.name]
+        if have == 0:
+            raise ValueError(f"source {s.name!r} has no tokens; it cannot make up {s.weight / weight_sum:.0%} of the mixture")
+        rates[s.name] = (s.weight / weight_sum) * total / have
+    return rates
+
+
+def _group_buckets(tokens: np.ndarray, shard_tokens: int) -> list[list[int]]:
+    """Consecutive buckets in groups of about ``shard_tokens`` tokens."""
+    groups: list[list[int]] = [[]]
+    filled = 0.0
+    for bucket, value in enumerate(tokens):
+        if groups[-1] and filled + value > shard_tokens * 1.1:
+            groups.append([])
+            filled = 0.0
+        groups[-1].append(bucket)
+        filled += float(value)
+    return [g for g in groups if g]
