@@ -59,6 +59,51 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_tokenize(args: argparse.Namespace) -> int:
+    from curate.inputs import expand_inputs
+    from curate.tokenize.shards import Source, TokenizedSettings, write_tokenized
+
+    sources = []
+    for spec in args.mix or []:
+        name, _, rest = spec.partition("=")
+        path, _, weight = rest.rpartition(":") if ":" in rest and rest.rsplit(":", 1)[1].replace(".", "", 1).isdigit() else (rest, "", "")
+        if not name or not path:
+            raise ValueError(f"--mix {spec!r}: write NAME=PATH[:WEIGHT], e.g. web=out/web/data:0.7")
+        files = [f.path for f in expand_inputs([path])]
+        sources.append(Source(name, files, float(weight) if weight else None))
+    if args.input:
+        files = [f.path for f in expand_inputs(args.input)]
+        sources.append(Source(args.source_name, files, None))
+    if not sources:
+        raise ValueError("no inputs: give INPUT paths or --mix NAME=PATH[:WEIGHT]")
+    settings = TokenizedSettings(
+        tokenizer=args.tokenizer, add_bos=args.bos, add_eos=args.eos, shard_tokens=args.shard_tokens,
+        row_group_tokens=args.row_group_tokens, seed=args.seed, total_tokens=args.total_tokens,
+        reader={"text_field": args.text_field, "id_field": args.id_field},
+    )
+    runner = None
+    started_ray = False
+    if args.executor == "ray":
+        from curate.dedup.tasks import RayRunner
+        from curate.execution.ray_executor import start_ray
+        from curate.pipeline import ExecutionConfig
+
+        started_ray = start_ray(ExecutionConfig(num_cpus=args.num_cpus), args.ray_address)
+        runner = RayRunner()
+    try:
+        manifest = write_tokenized(sources, args.output, settings, runner, log=lambda m: print(m, file=sys.stderr))
+    finally:
+        if started_ray:
+            import ray
+
+            ray.shutdown()
+    totals = manifest["totals"]
+    print(f"done: {totals['documents']:,} documents, {totals['tokens']:,} tokens in {len(manifest['shards'])} shards -> {args.output}")
+    for name, info in manifest["mixture"]["sources"].items():
+        print(f"  {name:<12} {info['tokens']:>14,} tokens available, rate {info['rate']:.3f}, share {info['achieved']:.3f}" + (f" (weight {info['weight']})" if info["weight"] is not None else ""))
+    return 0
+
+
 def _cmd_explain(args: argparse.Namespace) -> int:
     from curate.pipeline import load_pipeline
 
@@ -147,6 +192,31 @@ def build_parser() -> argparse.ArgumentParser:
     dedup.add_argument("--overwrite", action="store_true", help="delete earlier output in the directory and start fresh")
     dedup.add_argument("--quiet", "-q", action="store_true", help="no progress display")
     dedup.set_defaults(func=_cmd_dedup)
+
+    tok = sub.add_parser(
+        "tokenize",
+        help="tokenize Parquet/JSONL documents into shuffled, sharded tokenized Parquet with a manifest",
+        description="Tokenize documents (a curate output's data/ or any Parquet with a text column) into "
+        "DIR/tokens/shard-*.parquet (id, input_ids, num_tokens, source) and DIR/manifest.json, shuffled "
+        "across shards for a seed; --mix combines sources with weights by tokens.",
+    )
+    tok.add_argument("input", nargs="*", help="Parquet files, directories or globs (one source)")
+    tok.add_argument("--tokenizer", "-t", required=True, help="tokenizer.json path, tiktoken:NAME (cl100k_base, o200k_base, ...) or a Hugging Face Hub name")
+    tok.add_argument("--output", "-o", required=True, help="output directory")
+    tok.add_argument("--mix", nargs="+", action="extend", help="sources as NAME=PATH[:WEIGHT], e.g. web=out/web/data:0.7 books=out/books/data:0.15")
+    tok.add_argument("--source-name", default="default", help="source name of plain INPUT paths (default 'default')")
+    tok.add_argument("--total-tokens", type=int, help="tokens in the mixture (default: the sum of the sources)")
+    tok.add_argument("--shard-tokens", type=int, default=100_000_000, help="target tokens per shard (default 100M)")
+    tok.add_argument("--row-group-tokens", type=int, default=1_000_000, help="target tokens per Parquet row group (default 1M)")
+    tok.add_argument("--seed", type=int, default=0, help="shuffle and sampling seed (default 0)")
+    tok.add_argument("--bos", action=argparse.BooleanOptionalAction, default=None, help="add BOS to each document (default: when the tokenizer has one)")
+    tok.add_argument("--eos", action=argparse.BooleanOptionalAction, default=True, help="add EOS to each document (default on)")
+    tok.add_argument("--text-field", default="text")
+    tok.add_argument("--id-field", default="id")
+    tok.add_argument("--executor", choices=["ray", "local"], default="ray", help="'local' runs in this process without Ray")
+    tok.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"))
+    tok.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray")
+    tok.set_defaults(func=_cmd_tokenize)
 
     explain = sub.add_parser("explain", help="print how a pipeline will run")
     explain.add_argument("pipeline")

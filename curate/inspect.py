@@ -107,6 +107,12 @@ def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False,
     console = console or Console()
     layout = OutputLayout(directory)
     stats_path = layout.path("stats.json")
+    manifest_path = layout.path("manifest.json")
+    if layout.fs.exists(manifest_path):
+        with layout.fs.open(manifest_path, "r") as f:
+            manifest = json.load(f)
+        if manifest.get("format", "").startswith("curate.tokenized/"):
+            return inspect_tokenized(directory, manifest, samples, console)
     if not layout.fs.exists(stats_path):
         raise FileNotFoundError(f"{directory} has no stats.json: is it the output of 'curate run'?")
     with layout.fs.open(stats_path, "r") as f:
@@ -169,3 +175,46 @@ def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False,
                 seen.add(key)
                 console.print(f"  [red]{escape(f'{key[0]}:{key[1]}')}[/red] {escape(row.get(URL) or row['id'])}  {escape(_shorten(row.get(TEXT), 120))}")
     return summary
+
+
+def inspect_tokenized(directory: str, manifest: dict[str, Any], samples: int, console: Console) -> dict[str, Any]:
+    """Token counts per source and shard of a tokenized output, and decoded samples."""
+    tokenizer = manifest["tokenizer"]
+    totals = manifest["totals"]
+    console.print(
+        f"[bold]{escape(directory)}[/bold]  tokenized ({escape(manifest['format'])}): {totals['documents']:,} documents, "
+        f"{totals['tokens']:,} tokens in {len(manifest['shards'])} shards; tokenizer {escape(str(tokenizer['name']))} "
+        f"(vocab {tokenizer['vocab_size']:,}, {manifest['dtype']}, {escape(str(tokenizer['fingerprint'])[:23])}...)"
+    )
+    mix = Table(title="Sources", title_justify="left")
+    for col in ("source", "documents in", "tokens in", "weight", "rate", "tokens out", "share"):
+        mix.add_column(col, justify="left" if col == "source" else "right")
+    for name, info in manifest["mixture"]["sources"].items():
+        mix.add_row(name, f"{info['documents']:,}", f"{info['tokens']:,}", "" if info["weight"] is None else f"{info['weight']}",
+                    f"{info['rate']:.3f}", f"{totals['by_source'].get(name, 0):,}", f"{info['achieved']:.1%}")
+    console.print(mix)
+    shards = Table(title="Shards", title_justify="left")
+    for col in ("shard", "documents", "tokens", "by source"):
+        shards.add_column(col, justify="left" if col in ("shard", "by source") else "right")
+    for shard in manifest["shards"][:20]:
+        shards.add_row(shard["path"], f"{shard['documents']:,}", f"{shard['tokens']:,}", ", ".join(f"{k} {v:,}" for k, v in shard["sources"].items()))
+    if len(manifest["shards"]) > 20:
+        shards.add_row(f"... {len(manifest['shards']) - 20} more", "", "", "")
+    console.print(shards)
+    if samples > 0 and manifest["shards"]:
+        layout = OutputLayout(directory)
+        with layout.fs.open(layout.path(manifest["shards"][0]["path"]), "rb") as f:
+            first = pq.ParquetFile(f).read_row_group(0).slice(0, samples)
+        decode = None
+        try:
+            from curate.tokenize.tokenizer import load_tokenizer
+
+            decode = load_tokenizer(tokenizer.get("spec") or tokenizer["name"]).decode
+        except Exception as exc:  # the tokenizer file may live elsewhere: show ids only
+            console.print(f"[yellow]cannot load the tokenizer to decode samples[/yellow] ({escape(str(exc))})")
+        for row in first.to_pylist():
+            ids = row["input_ids"]
+            text = decode(ids[:200]) if decode else " ".join(map(str, ids[:40]))
+            where = escape(f"[{row['source']}, {row['num_tokens']:,} tokens]")
+            console.print(f"[bold cyan]{escape(row['id'])}[/bold cyan] {where}\n  {escape(_shorten(text, 300))}")
+    return {"manifest": manifest}

@@ -52,6 +52,9 @@ class OutputConfig:
     row_group_rows: int = 10_000
     # Pipelines with global stages (dedup) run in phases; keep each phase's output?
     keep_intermediate: bool = False
+    # Write training shards: {shard_tokens, row_group_tokens, seed, keep_documents}; the
+    # pipeline's last stage must be tokenize.  See curate.tokenize.shards.
+    tokenized: dict[str, Any] | None = None
 
 
 @dataclass

@@ -200,9 +200,50 @@ def run_pipeline(
         ],
     }
     layout.write_json(layout.path("manifest.json"), manifest)
+    if pipeline.output.tokenized is not None:
+        _write_training_shards(pipeline, layout, executor, ray_address, console, [f["path"] for f in written if f["kind"] == "data"])
     result = RunResult(output, len(files), skipped, stats, written, time.time() - started)
     _print_summary(console, result)
     return result
+
+
+TOKENIZED_OPTIONS = {"shard_tokens", "row_group_tokens", "seed", "total_tokens", "keep_documents"}
+
+
+def _write_training_shards(pipeline: Pipeline, layout: OutputLayout, executor: str, ray_address: str | None, console: Any, files: list[str]) -> None:
+    """``output.tokenized``: shuffle the kept, tokenized documents into training shards."""
+    from curate.tokenize.shards import Source, TokenizedSettings, write_tokenized
+    from curate.tokenize.stage import Tokenize
+
+    options = dict(pipeline.output.tokenized or {})
+    unknown = set(options) - TOKENIZED_OPTIONS
+    if unknown:
+        raise RunError(f"output.tokenized: unknown settings {sorted(unknown)}; known: {sorted(TOKENIZED_OPTIONS)}")
+    last = pipeline.stages[-1] if pipeline.stages else None
+    if not isinstance(last, Tokenize):
+        raise RunError("output.tokenized needs the pipeline's last stage to be tokenize: {tokenizer: ...}")
+    keep_documents = options.pop("keep_documents", True)
+    settings = TokenizedSettings(tokenizer=last.tokenizer, add_bos=last.add_bos, add_eos=last.add_eos, reuse_ids=True, **options)
+    runner = None
+    started_ray = False
+    if executor == "ray":
+        from curate.dedup.tasks import RayRunner
+        from curate.execution.ray_executor import start_ray
+
+        started_ray = start_ray(pipeline.execution, ray_address)
+        runner = RayRunner()
+    try:
+        manifest = write_tokenized([Source(pipeline.name, sorted(files))], layout.root, settings, runner,
+                                   pipeline=pipeline.to_dict(), log=lambda m: console.print(escape(m)))
+    finally:
+        if started_ray:
+            import ray
+
+            ray.shutdown()
+    if not keep_documents and layout.fs.exists(layout.data_dir):
+        layout.fs.rm(layout.data_dir, recursive=True)
+    totals = manifest["totals"]
+    console.print(f"[bold]tokenized[/bold]: {totals['tokens']:,} tokens of {totals['documents']:,} documents in {len(manifest['shards'])} shards -> {escape(layout.root)}/tokens")
 
 
 @dataclass

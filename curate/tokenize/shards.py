@@ -63,6 +63,9 @@ class TokenizedSettings:
     total_tokens: int | None = None
     batch_rows: int = 1000
     reader: dict[str, Any] = field(default_factory=dict)
+    # Documents that already carry input_ids (a pipeline ending in the tokenize stage)
+    # are not tokenized again.
+    reuse_ids: bool = False
 
 
 def _mix64(values: np.ndarray) -> np.ndarray:
