@@ -281,6 +281,7 @@ def write_tokenized(
         },
         "seed": settings.seed,
         "shard_tokens": settings.shard_tokens,
+        "settings": {**plain, "sources": [{"name": s.name, "files": s.files, "weight": s.weight} for s in sources]},
         "pipeline": pipeline,
         "curate_version": __version__,
         "seconds": round(time.time() - started, 3),
