@@ -9,9 +9,11 @@ books, code) into ``DIR/tokens/shard-NNNNN.parquet`` plus ``DIR/manifest.json``:
 2. Mixing: with weights, each source's sampling rate is ``weight * total / tokens``
    (below 1 a seeded draw keeps a document with that probability; above 1 documents are
    repeated ``floor(rate)`` times plus one more with the fractional probability).
+   Sampling runs per bucket and writes the result to new buckets by key, so repeated
+   documents (each with its own key and id ``ID#k``) spread over all shards.
 3. ``shards`` (one task per shard): consecutive buckets are grouped to about
-   ``shard_tokens`` tokens; a task samples, orders its rows by shuffle key and writes one
-   shard with row groups of about ``row_group_tokens`` tokens.
+   ``shard_tokens`` tokens; a task orders its rows by shuffle key and writes one shard
+   with row groups of about ``row_group_tokens`` tokens.
 
 No process holds more than one shard; the order is a deterministic function of the seed
 and the documents' ids, so the same input and seed give the same shards.  Columns:
@@ -101,7 +103,9 @@ def _tokenize_task(spec: dict[str, Any]) -> dict[str, Any]:
     docs_per_bucket = np.zeros(buckets, np.int64)
     pieces = []
     stats = {"documents": 0, "skipped": 0, "tokens": 0}
-    for table in reader.read(source_file, ReadReport(input=source_file.path, key=source_file.key)):
+    report = ReadReport(input=source_file.path, key=source_file.key)
+    extra = int(add_bos) + int(settings["add_eos"])
+    for table in reader.read(source_file, report):
         live = pc.is_valid(table[TEXT])
         if DROPPED_BY in table.column_names:
             live = pc.and_(live, pc.is_null(table[DROPPED_BY]))
@@ -114,7 +118,8 @@ def _tokenize_task(spec: dict[str, Any]) -> dict[str, Any]:
             num_tokens = pc.list_value_length(input_ids).cast(pa.int32())
         else:
             input_ids, num_tokens = encode_texts(tokenizer, table[TEXT], add_bos, settings["add_eos"])
-        keep = pc.greater(num_tokens, 0)
+        keep = pc.greater(num_tokens, extra)  # a document with no tokens besides BOS/EOS is empty
+        stats["skipped"] += len(num_tokens) - (pc.sum(keep).as_py() or 0)
         ids = table[ID].combine_chunks().filter(keep)
         input_ids, num_tokens = input_ids.filter(keep), num_tokens.filter(keep)
         keys = shuffle_keys(ids, spec["source"], settings["seed"])
@@ -126,48 +131,52 @@ def _tokenize_task(spec: dict[str, Any]) -> dict[str, Any]:
         stats["tokens"] += int(counts.sum())
         pieces.append(pa.table({
             "id": ids.cast(pa.string()), "input_ids": input_ids, "num_tokens": num_tokens,
+            "source": pa.array([spec["source"]] * len(ids), pa.string()),
             "key": pa.array(keys, pa.uint64()), "bucket": pa.array(bucket),
         }))
+    if report.damaged:
+        raise ValueError(f"{spec['file']}: {report.damaged}; fix or remove the file and run again")
     if pieces:
         table = pa.concat_tables(pieces)
         work.write_partitioned("buckets", f"{spec['source_index']:03d}-{spec['index']:06d}", table.drop_columns(["bucket"]), table["bucket"].to_numpy(), buckets)
     return {**stats, "tokens_per_bucket": tokens_per_bucket.tolist(), "docs_per_bucket": docs_per_bucket.tolist()}
 
 
-def _copies(keys: np.ndarray, rate: float, seed: int) -> np.ndarray:
-    """How many times each document is written at sampling ``rate`` (seeded, per key)."""
-    whole = math.floor(rate)
-    fraction = rate - whole
-    draw = (_mix64(keys ^ np.uint64(0x5DEECE66D + seed)) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
-    return whole + (draw < fraction).astype(np.int64)
+def _sample_task(spec: dict[str, Any]) -> dict[str, Any]:
+    """Mixing: sample one bucket's documents at their source's rate (repeats get their own
+    shuffle key and id ``ID#k``) and re-bucket them, so repeats spread over all shards."""
+    work = WorkDir(spec["work"])
+    settings = spec["settings"]
+    out_buckets = spec["out_buckets"]
+    tokens_out = np.zeros(out_buckets, np.int64)
+    part = work.read_partition("buckets", spec["bucket"])
+    if part is None or part.num_rows == 0:
+        return {"documents": 0, "tokens_per_bucket": tokens_out.tolist()}
+    rates = np.array([spec["rates"][name] for name in part["source"].to_pylist()]) if part.num_rows else np.zeros(0)
+    keys = part["key"].to_numpy()
+    whole = np.floor(rates).astype(np.int64)
+    draw = (_mix64(keys ^ np.uint64(0x5DEECE66D + settings["seed"])) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    copies = whole + (draw < rates - whole).astype(np.int64)
+    index = np.repeat(np.arange(part.num_rows), copies)
+    repeat = np.arange(len(index)) - np.repeat(np.cumsum(copies) - copies, copies)
+    part = part.take(pa.array(index))
+    keys = part["key"].to_numpy()
+    if (repeat > 0).any():
+        keys = np.where(repeat > 0, _mix64(keys + repeat.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)), keys)
+        ids = pc.if_else(pa.array(repeat > 0), pc.binary_join_element_wise(part["id"], pa.array(repeat.astype(str)), "#"), part["id"])
+        part = part.set_column(part.schema.get_field_index("id"), "id", ids)
+    part = part.set_column(part.schema.get_field_index("key"), "key", pa.array(keys, pa.uint64()))
+    bucket = (keys % np.uint64(out_buckets)).astype(np.int64)
+    np.add.at(tokens_out, bucket, part["num_tokens"].to_numpy().astype(np.int64))
+    work.write_partitioned("mixed", f"b{spec['bucket']:05d}", part, bucket, out_buckets)
+    return {"documents": part.num_rows, "tokens_per_bucket": tokens_out.tolist()}
 
 
 def _shard_task(spec: dict[str, Any]) -> dict[str, Any]:
+    """One shard: its buckets' documents in shuffle-key order, row groups by tokens."""
     work = WorkDir(spec["work"])
     settings = spec["settings"]
-    tables = []
-    for bucket in spec["buckets"]:
-        directory = work.partition_dir("buckets", bucket)
-        files = sorted(work.fs.ls(directory, detail=False)) if work.fs.exists(directory) else []
-        for source_index, source in enumerate(spec["sources"]):
-            names = [p for p in files if p.rsplit("/", 1)[-1].startswith(f"{source_index:03d}-")]
-            if not names:
-                continue
-            part = pa.concat_tables([_read(work, n) for n in names])
-            copies = _copies(part["key"].to_numpy(), spec["rates"][source], settings["seed"])
-            if not copies.any():
-                continue
-            index = np.repeat(np.arange(part.num_rows), copies)
-            repeat = np.concatenate([np.arange(c) for c in copies if c]) if len(index) else np.zeros(0, np.int64)
-            part = part.take(pa.array(index))
-            keys = part["key"].to_numpy()
-            if (repeat > 0).any():  # a repeated document gets its own place in the order
-                keys = np.where(repeat > 0, _mix64(keys + repeat.astype(np.uint64)), keys)
-                ids = pc.if_else(pa.array(repeat > 0), pc.binary_join_element_wise(part["id"], pa.array(repeat.astype(str)), "#"), part["id"])
-                part = part.set_column(part.schema.get_field_index("id"), "id", ids)
-            part = part.set_column(part.schema.get_field_index("key"), "key", pa.array(keys, pa.uint64()))
-            part = part.append_column("source", pa.array([source] * part.num_rows, pa.string()))
-            tables.append(part)
+    tables = [t for t in (work.read_partition(spec["step"], b) for b in spec["buckets"]) if t is not None and t.num_rows]
     if not tables:
         return {"documents": 0, "tokens": 0, "sources": {}}
     table = pa.concat_tables(tables)
@@ -216,11 +225,21 @@ def write_tokenized(
     runner = runner or LocalRunner()
     started = time.time()
     tokenizer = load_tokenizer(settings.tokenizer)
+    if settings.add_bos and tokenizer.bos_id is None:
+        raise ValueError(f"{tokenizer.name} has no BOS token; use --no-bos (add_bos: false)")
+    if settings.add_eos and tokenizer.eos_id is None:
+        raise ValueError(f"{tokenizer.name} has no EOS token; use --no-eos (add_eos: false)")
     fs, base = fsspec.core.url_to_fs(output)
     base = base.rstrip("/")
     fs.makedirs(base, exist_ok=True)
+    # an earlier run's shards would be mixed with this run's: remove them (and the
+    # manifest first, so nothing reads a half-replaced output as complete)
+    for old in (f"{base}/manifest.json", f"{base}/tokens"):
+        if fs.exists(old):
+            fs.rm(old, recursive=True)
     work = WorkDir(f"{output.rstrip('/')}/_curate/tokenize")
     work.remove("buckets")
+    work.remove("mixed")
     text_bytes = 0
     for source in sources:
         for path in source.files:
@@ -242,13 +261,17 @@ def write_tokenized(
         documents[spec["source"]] += result["documents"]
         bucket_tokens[spec["source_index"]] += np.asarray(result["tokens_per_bucket"], np.int64)
     rates = mixture_rates(sources, natural, settings.total_tokens)
-    expected = sum(bucket_tokens[i] * rates[s.name] for i, s in enumerate(sources))
-    groups = _group_buckets(expected, settings.shard_tokens)
+    step, per_bucket = "buckets", bucket_tokens.sum(axis=0)
+    if any(rate != 1.0 for rate in rates.values()):
+        log(f"tokenize: sampling the sources at rates {', '.join(f'{k} {v:.3f}' for k, v in rates.items())} ...")
+        sampled = runner.map(_sample_task, [{"work": work.root, "settings": plain, "bucket": b, "rates": rates, "out_buckets": buckets} for b in range(buckets)])
+        step, per_bucket = "mixed", np.sum([np.asarray(r["tokens_per_bucket"], np.int64) for r in sampled], axis=0)
+    groups = _group_buckets(per_bucket, settings.shard_tokens)
     shard_specs = []
     for n, group in enumerate(groups):
         name = f"shard-{n:05d}.parquet"
-        shard_specs.append({"work": work.root, "settings": plain, "buckets": group, "sources": [s.name for s in sources],
-                            "rates": rates, "name": name, "path": f"{output.rstrip('/')}/tokens/{name}"})
+        shard_specs.append({"work": work.root, "settings": plain, "buckets": group, "step": step,
+                            "name": name, "path": f"{output.rstrip('/')}/tokens/{name}"})
     log(f"tokenize: writing {len(shard_specs)} shards ...")
     shard_results = runner.map(_shard_task, shard_specs)
     shards = []
@@ -288,6 +311,7 @@ def write_tokenized(
     }
     _write_manifest(output, manifest)
     work.remove("buckets")
+    work.remove("mixed")
     return manifest
 
 
