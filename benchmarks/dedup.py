@@ -107,11 +107,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.metadata
 import json
 import math
 import os
-import platform
 import random
 import shlex
 import shutil
@@ -138,11 +136,11 @@ if str(REPO_ROOT) not in sys.path:  # run as ``python benchmarks/dedup.py``
 
 from benchmarks.throughput import (  # noqa: E402
     TreeCpuSampler,
-    _cpu_model,
     _loadavg,
     default_cache_dir,
     default_shared_data,
     ensure_bench_warc,
+    machine_info,
 )
 
 TARGET_PRECISION = 0.98
@@ -206,28 +204,6 @@ def ensure_docs(args: argparse.Namespace, cache: Path, shared: Path) -> Path:
     print("  " + shlex.join(command), flush=True)
     subprocess.run(command, check=True)
     return out / "data"
-
-
-def machine_info() -> dict[str, Any]:
-    versions: dict[str, str | None] = {}
-    for package in PACKAGES:
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            versions[package] = None
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": usable,
-        "cpu_model": _cpu_model(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "versions": versions,
-        "load_average_start": _loadavg(),
-    }
 
 
 @dataclass
@@ -404,6 +380,18 @@ with open(sys.argv[1], "w") as f:
     json.dump({"maxrss_kb": ru.ru_maxrss, "cpu_seconds": ru.ru_utime + ru.ru_stime}, f)
 sys.exit(os.waitstatus_to_exitcode(status))
 """
+
+
+def _run_tool(run: DedupRun, tool: str, command: list[str], log: Path, timeout: float) -> bool:
+    """Run a tool's child process into ``run``; on failure record and print why."""
+    child = run_child(command, log, timeout)
+    run.child = child
+    if child.returncode == 0:
+        return True
+    why = "timed out" if child.timed_out else f"exit status {child.returncode}"
+    run.error = f"{tool} failed ({why}): {child.tail(800).strip()}"
+    print(f"  FAILED: {run.error}", flush=True)
+    return False
 
 
 def run_child(command: list[str], log: Path, timeout: float) -> ChildRun:
@@ -683,12 +671,7 @@ def run_curate_dedup(name: str, input_path: Path, docs: int, out: Path, executor
     command += shlex.split(args.curate_args or "")
     run = DedupRun(name=name, tool="curate", executor=executor, docs=docs)
     print(f"{name}: {shlex.join(command)}", flush=True)
-    child = run_child(command, out.parent / f"{out.name}.log", args.timeout)
-    run.child = child
-    if child.returncode != 0:
-        why = "timed out" if child.timed_out else f"exit status {child.returncode}"
-        run.error = f"curate dedup failed ({why}): {child.tail(800).strip()}"
-        print(f"  FAILED: {run.error}", flush=True)
+    if not _run_tool(run, "curate dedup", command, out.parent / f"{out.name}.log", args.timeout):
         return run
     stats_path = out / "stats.json"
     if stats_path.exists():
@@ -857,12 +840,7 @@ def run_datatrove(input_path: Path, docs: int, work: Path, bands: int, rows: int
     }
     command = [sys.executable, str(Path(__file__).resolve()), "--datatrove-child", str(spec_path)]
     print(f"{name}: bands={bands} rows={rows} n_grams={args.ngram} hash={hash_fc} ...", flush=True)
-    child = run_child(command, work.parent / f"{work.name}.log", args.timeout)
-    run.child = child
-    if child.returncode != 0:
-        why = "timed out" if child.timed_out else f"exit status {child.returncode}"
-        run.error = f"datatrove failed ({why}): {child.tail(800).strip()}"
-        print(f"  FAILED: {run.error}", flush=True)
+    if not _run_tool(run, "datatrove", command, work.parent / f"{work.name}.log", args.timeout):
         return run
     result = json.loads((work / "result.json").read_text())
     run.steps = result["steps"]
@@ -1576,7 +1554,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     work.mkdir(parents=True)
     gated = not args.limit
     failures: list[str] = []
-    results: dict[str, Any] = {"machine": machine_info(), "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}}
+    results: dict[str, Any] = {"machine": machine_info(PACKAGES), "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}}
 
     docs_path = ensure_docs(args, cache, shared)
     corpus = load_corpus(docs_path, args.limit, work)

@@ -56,7 +56,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -535,13 +535,19 @@ def run_end_to_end(
 # --------------------------------------------------------------------------------------
 
 
-def machine_info() -> dict[str, Any]:
+def package_versions(packages: Sequence[str]) -> dict[str, str | None]:
+    """Installed version of each package (None when missing)."""
     versions: dict[str, str | None] = {}
-    for package in PACKAGES:
+    for package in packages:
         try:
             versions[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
             versions[package] = None
+    return versions
+
+
+def machine_info(packages: Sequence[str] = PACKAGES) -> dict[str, Any]:
+    versions = package_versions(packages)
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:

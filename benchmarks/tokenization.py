@@ -55,7 +55,6 @@ else ``$CURATE_BENCH_CACHE``, else ``$CURATE_CACHE/bench``, else ``~/.cache/cura
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import json
 import os
 import platform
@@ -77,7 +76,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # run as ``python benchmarks/tokenization.py``
     sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.throughput import _cpu_model, _loadavg, default_cache_dir, default_shared_data  # noqa: E402
+from benchmarks.throughput import (  # noqa: E402
+    _cpu_model,
+    _loadavg,
+    default_cache_dir,
+    default_shared_data,
+    package_versions,
+)
 from curate.dedup.tasks import LocalRunner  # noqa: E402
 from curate.loader import loader_throughput  # noqa: E402
 from curate.tokenize.shards import Source, TokenizedSettings, write_tokenized  # noqa: E402
@@ -357,23 +362,10 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
             "python": platform.python_version(), "platform": platform.platform(), "cpu": _cpu_model(),
             "cpus": os.cpu_count(), "load_average_start": load_avg_start, "load_average_end": _loadavg(),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "packages": _versions(),
+            "packages": package_versions(PACKAGES),
         },
     }
     return report, met or not gated
-
-
-def _versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for name in PACKAGES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-# -- output -----------------------------------------------------------------------------------
 
 
 def print_report(report: dict[str, Any]) -> None:

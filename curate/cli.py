@@ -60,7 +60,9 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
 
 
 def _cmd_tokenize(args: argparse.Namespace) -> int:
+    from curate.dedup.tasks import task_runner
     from curate.inputs import expand_inputs
+    from curate.pipeline import ExecutionConfig
     from curate.tokenize.shards import Source, TokenizedSettings, write_tokenized
 
     sources = []
@@ -81,22 +83,8 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
         row_group_tokens=args.row_group_tokens, seed=args.seed, total_tokens=args.total_tokens,
         reader={"text_field": args.text_field, "id_field": args.id_field},
     )
-    runner = None
-    started_ray = False
-    if args.executor == "ray":
-        from curate.dedup.tasks import RayRunner
-        from curate.execution.ray_executor import start_ray
-        from curate.pipeline import ExecutionConfig
-
-        started_ray = start_ray(ExecutionConfig(num_cpus=args.num_cpus), args.ray_address)
-        runner = RayRunner()
-    try:
+    with task_runner(args.executor, ExecutionConfig(num_cpus=args.num_cpus), args.ray_address) as runner:
         manifest = write_tokenized(sources, args.output, settings, runner, log=lambda m: print(m, file=sys.stderr))
-    finally:
-        if started_ray:
-            import ray
-
-            ray.shutdown()
     totals = manifest["totals"]
     print(f"done: {totals['documents']:,} documents, {totals['tokens']:,} tokens in {len(manifest['shards'])} shards -> {args.output}")
     for name, info in manifest["mixture"]["sources"].items():

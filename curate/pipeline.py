@@ -89,14 +89,8 @@ class Pipeline:
         from curate.execution.ray_executor import plan_segments
 
         lines = [f"pipeline {self.name}", f"  read        {self.input.format} {self.input.options or ''}".rstrip()]
-        groups: list[tuple[Stage | None, list[Stage]]] = [(None, [])]
-        for stage in self.stages:
-            if getattr(stage, "is_global", False):
-                groups.append((stage, []))
-            else:
-                groups[-1][1].append(stage)
         n = 0
-        for global_stage, stages in groups:
+        for global_stage, stages in split_at_global_stages(self.stages):
             if global_stage is not None:
                 settings = {k: v for k, v in global_stage.config().items() if v not in (None, {}, [])}
                 lines.append(f"  global      {global_stage.stage_id}  {settings}")
@@ -113,6 +107,18 @@ class Pipeline:
                     lines.append(f"    {stage.stage_id}{model}  {settings}")
         lines.append(f"  write       parquet ({self.output.compression}), rejects: {self.output.rejects}")
         return "\n".join(lines)
+
+
+def split_at_global_stages(stages: list[Stage]) -> list[tuple[Stage | None, list[Stage]]]:
+    """``[(None, stages before the first global stage), (global stage, the map stages
+    after it), ...]``: a pipeline runs one phase per group (see curate.run)."""
+    groups: list[tuple[Stage | None, list[Stage]]] = [(None, [])]
+    for stage in stages:
+        if getattr(stage, "is_global", False):
+            groups.append((stage, []))
+        else:
+            groups[-1][1].append(stage)
+    return groups
 
 
 def stage_reference(stage: Stage) -> str:

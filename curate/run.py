@@ -12,6 +12,7 @@ from typing import Any
 from rich.markup import escape
 
 from curate import __version__
+from curate.dedup.tasks import TaskRunner, task_runner
 from curate.execution.progress import ProgressClient, RunProgress
 from curate.inputs import expand_inputs
 from curate.output import (
@@ -22,7 +23,7 @@ from curate.output import (
     plan_resume,
     rows_per_input,
 )
-from curate.pipeline import Pipeline
+from curate.pipeline import Pipeline, split_at_global_stages
 from curate.readers import build_reader, reader_format_for
 from curate.readers.base import READ_STAGE, InputFile
 from curate.stage import Stage
@@ -161,21 +162,12 @@ def run_pipeline(
         reports_layout = _phase_layout(layout, 0, len(phases))
     else:
         save_state(False)
-        started_ray = False
-        if executor == "ray" and has_global:
-            from curate.execution.ray_executor import start_ray
-
-            started_ray = start_ray(pipeline.execution, ray_address)
-        try:
+        # one Ray for every phase and global stage (the executor reuses a running Ray)
+        with task_runner(executor if has_global else "local", pipeline.execution, ray_address) as runner:
             reports_layout, skipped, final_inputs = _run_phases(
-                pipeline, phases, files, reader, layout, executor, ray_address, progress, console,
-                stage_seconds, global_summaries,
+                pipeline, phases, files, reader, reader_options, layout, executor, ray_address, progress, console,
+                stage_seconds, global_summaries, runner,
             )
-        finally:
-            if started_ray:
-                import ray
-
-                ray.shutdown()
         if len(phases) > 1 and not pipeline.output.keep_intermediate:
             for i in range(1, len(phases)):
                 phase_layout = _phase_layout(layout, i - 1, len(phases))
@@ -224,22 +216,9 @@ def _write_training_shards(pipeline: Pipeline, layout: OutputLayout, executor: s
         raise RunError("output.tokenized needs the pipeline's last stage to be tokenize: {tokenizer: ...}")
     keep_documents = options.pop("keep_documents", True)
     settings = TokenizedSettings(tokenizer=last.tokenizer, add_bos=last.add_bos, add_eos=last.add_eos, reuse_ids=True, **options)
-    runner = None
-    started_ray = False
-    if executor == "ray":
-        from curate.dedup.tasks import RayRunner
-        from curate.execution.ray_executor import start_ray
-
-        started_ray = start_ray(pipeline.execution, ray_address)
-        runner = RayRunner()
-    try:
+    with task_runner(executor, pipeline.execution, ray_address) as runner:
         manifest = write_tokenized([Source(pipeline.name, sorted(files))], layout.root, settings, runner,
                                    pipeline=pipeline.to_dict(), log=lambda m: console.print(escape(m)))
-    finally:
-        if started_ray:
-            import ray
-
-            ray.shutdown()
     if not keep_documents and layout.fs.exists(layout.data_dir):
         layout.fs.rm(layout.data_dir, recursive=True)
     totals = manifest["totals"]
@@ -260,12 +239,7 @@ class Phase:
 
 
 def plan_phases(pipeline: Pipeline, fmt: str, files: list[InputFile]) -> list[Phase]:
-    phases = [Phase([])]
-    for stage in pipeline.stages:
-        if getattr(stage, "is_global", False):
-            phases.append(Phase([], stage))
-        else:
-            phases[-1].stages.append(stage)
+    phases = [Phase(stages, global_stage) for global_stage, stages in split_at_global_stages(pipeline.stages)]
     all_parquet = all(reader_format_for(f.path) == "parquet" for f in files) if fmt == "auto" else fmt == "parquet"
     if len(phases) > 1 and not phases[0].stages and all_parquet:
         phases = phases[1:]  # a global stage can read Parquet inputs directly
@@ -302,6 +276,7 @@ def _run_phases(
     phases: list[Phase],
     files: list[InputFile],
     reader: Any,
+    reader_options: dict[str, Any],
     layout: OutputLayout,
     executor: str,
     ray_address: str | None,
@@ -309,6 +284,7 @@ def _run_phases(
     console: Any,
     stage_seconds: dict[str, float],
     global_summaries: dict[str, Any],
+    runner: TaskRunner,
 ) -> tuple[OutputLayout, int, list[str]]:
     """Run every phase in order; return the layout holding the readers' reports, how
     many inputs the first phase found complete already, and the last phase's input keys."""
@@ -316,9 +292,6 @@ def _run_phases(
     from curate.dedup.workdir import WorkDir
 
     inputs = files
-    reader_options = {"batch_rows": pipeline.execution.batch_rows, **pipeline.input.options}
-    if pipeline.input.storage_options:
-        reader_options.setdefault("storage_options", pipeline.input.storage_options)
     first_layout, first_skipped = None, 0
     origin_keys = [f.key for f in files]
     earlier_phase_wrote = False
@@ -332,7 +305,7 @@ def _run_phases(
             options = {**reader_options, "fields": reader_options.get("fields") or ["*"]}
             options = {k: v for k, v in options.items() if k in _parquet_option_names()}
             work = WorkDir(layout.path("_curate", "dedup", stage.stage_id))
-            global_summaries[stage.stage_id] = _compute_global(stage, inputs, options, work, executor, console, stage_seconds, origin_keys)
+            global_summaries[stage.stage_id] = _compute_global(stage, inputs, options, work, runner, console, stage_seconds, origin_keys)
             stages.insert(0, ApplyDecisions(stage=stage, work=work.root, file_index={f.key: j for j, f in enumerate(inputs)}))
             phase_reader = build_reader("parquet", options)
         if len(phases) > 1:
@@ -377,17 +350,14 @@ def _parquet_option_names() -> set[str]:
 
 
 def _compute_global(
-    stage: Any, inputs: list[InputFile], options: dict[str, Any], work: Any, executor: str, console: Any,
+    stage: Any, inputs: list[InputFile], options: dict[str, Any], work: Any, runner: TaskRunner, console: Any,
     stage_seconds: dict[str, float], origin_keys: list[str],
 ) -> dict[str, Any]:
-    from curate.dedup.tasks import LocalRunner, RayRunner
-
     paths = [f.path for f in inputs]
     done = work.read_json("complete.json")
     if done is not None and done.get("files") == paths and done.get("config") == stage.config():
         console.print(f"[bold]resume[/bold]: {stage.stage_id} clusters already computed")
         return done["summary"]
-    runner = RayRunner() if executor == "ray" else LocalRunner()
     console.print(f"[bold]{escape(stage.stage_id)}[/bold]: computing over {len(paths)} files ...")
     started = time.time()
     summary = stage.compute(paths, options, work, runner, origin_keys)

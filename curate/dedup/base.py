@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from curate.dedup.tasks import TaskRunner, _timed, summarise
 from curate.dedup.workdir import WorkDir
-from curate.schema import ID, ORIGIN, ROW, SEQ, TEXT
+from curate.schema import DROPPED_BY, ID, ORDER_COLUMNS, ORIGIN, ROW, SEQ, TEXT
 from curate.stage import Stage, mark_dropped
 
 ROW_BITS = 36
@@ -82,6 +82,37 @@ def row_order(table: pa.Table, keys: np.ndarray, origin_keys: list[str] | None) 
         seq = np.asarray(pc.fill_null(table[SEQ], 0).to_numpy(zero_copy_only=False), np.uint64)
         return (index << np.uint64(ROW_BITS)) | seq
     return keys
+
+
+def keep_fields(keep: str) -> list[str]:
+    """The columns a keep policy reads besides the text (``score:COLUMN``)."""
+    return [keep.split(":", 1)[1]] if keep.startswith("score:") else []
+
+
+def read_task_file(spec: dict[str, Any], fields: list[str]) -> Any:
+    """The batches of a task's input file (``spec["file"]``), read with the run's Parquet
+    reader options plus ``fields`` and the rows' origin columns."""
+    from curate.readers.base import InputFile, ReadReport
+    from curate.readers.jsonl import ParquetReader
+
+    reader = ParquetReader(**{**spec["reader"], "fields": [*fields, *ORDER_COLUMNS]})
+    source = InputFile(spec["file"])
+    return reader.read(source, ReadReport(input=source.path, key=source.key))
+
+
+def live_mask(table: pa.Table, column: str = TEXT) -> np.ndarray:
+    """Rows that no earlier stage or reader dropped and whose ``column`` is present."""
+    live = pc.is_valid(table[column])
+    if DROPPED_BY in table.column_names:
+        live = pc.and_(live, pc.is_null(table[DROPPED_BY]))
+    return np.asarray(live.to_numpy(zero_copy_only=False), bool)
+
+
+def write_ids(work: WorkDir, index: int, ids: list[pa.Array | pa.ChunkedArray]) -> None:
+    """The id of every row of input file ``index``, in row order (the run's index)."""
+    arrays = [(a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a).cast(pa.string()) for a in ids]
+    column = pa.concat_arrays(arrays) if arrays else pa.array([], pa.string())
+    work.write_table(work.path(IDS, f"f{index:06d}.parquet"), pa.table({"id": column}))
 
 
 def validate_keep(keep: str) -> None:

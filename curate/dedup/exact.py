@@ -27,34 +27,22 @@ from curate.dedup.base import (
     decisions_task,
     doc_keys,
     file_slot,
+    keep_fields,
     keep_priority,
+    live_mask,
+    read_task_file,
     row_order,
     run_step,
     total_rows,
     validate_keep,
+    write_ids,
 )
 from curate.dedup.minhash import byte_hashes, word_sequence_hashes
 from curate.dedup.tasks import TaskRunner
 from curate.dedup.workdir import WorkDir
 from curate.registry import register
-from curate.schema import DROPPED_BY, ID, ORDER_COLUMNS, TEXT, URL
+from curate.schema import ID, TEXT, URL
 from curate.stage import mark_dropped
-
-
-def _read(spec: dict[str, Any], fields: list[str]) -> Any:
-    from curate.readers.base import InputFile, ReadReport
-    from curate.readers.jsonl import ParquetReader
-
-    reader = ParquetReader(**{**spec["reader"], "fields": [*fields, *ORDER_COLUMNS]})
-    source = InputFile(spec["file"])
-    return reader.read(source, ReadReport(input=source.path, key=source.key))
-
-
-def _live(table: pa.Table, column: str) -> np.ndarray:
-    live = pc.is_valid(table[column])
-    if DROPPED_BY in table.column_names:
-        live = pc.and_(live, pc.is_null(table[DROPPED_BY]))
-    return np.asarray(live.to_numpy(zero_copy_only=False), bool)
 
 
 def normalise_urls(urls: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -69,15 +57,14 @@ def normalise_urls(urls: pa.Array | pa.ChunkedArray) -> pa.Array:
 def _hash_task(spec: dict[str, Any]) -> dict[str, Any]:
     work = WorkDir(spec["work"])
     key, keep, index, partitions = spec["key"], spec["keep"], spec["index"], spec["partitions"]
-    fields = [keep.split(":", 1)[1]] if keep.startswith("score:") else []
     tables, ids = [], []
     first_row = 0
     stats = {"documents": 0, "hashed": 0}
-    for table in _read(spec, fields):
+    for table in read_task_file(spec, keep_fields(keep)):
         n = table.num_rows
-        ids.append(table[ID].combine_chunks() if isinstance(table[ID], pa.ChunkedArray) else table[ID])
+        ids.append(table[ID])
         column = TEXT if key == "text" else URL
-        live = _live(table, column)
+        live = live_mask(table, column)
         if key == "text":
             hashes, counts = word_sequence_hashes(table[TEXT])
             live &= counts > 0
@@ -98,8 +85,7 @@ def _hash_task(spec: dict[str, Any]) -> dict[str, Any]:
         table = pa.concat_tables(tables)
         part = (table["hash"].to_numpy() % np.uint64(partitions)).astype(np.int64)
         work.write_partitioned("hashes", f"f{index:06d}", table, part, partitions)
-    id_column = pa.concat_arrays([a.cast(pa.string()) for a in ids]) if ids else pa.array([], pa.string())
-    work.write_table(work.path("ids", f"f{index:06d}.parquet"), pa.table({"id": id_column}))
+    write_ids(work, index, ids)
     return stats
 
 
@@ -187,8 +173,8 @@ def _line_hash_task(spec: dict[str, Any]) -> dict[str, Any]:
     partitions, min_words = spec["partitions"], spec["min_words"]
     pieces = []
     stats = {"documents": 0, "lines": 0}
-    for table in _read(spec, []):
-        live = _live(table, TEXT)
+    for table in read_task_file(spec, []):
+        live = live_mask(table)
         stats["documents"] += int(live.sum())
         text = table[TEXT].filter(pa.array(live))
         if len(text) == 0:

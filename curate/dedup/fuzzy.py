@@ -37,27 +37,30 @@ import pyarrow.compute as pc
 
 from curate.dedup.base import (
     DECISIONS,
-    IDS,
     REFERENCE_FILE,
     GlobalStage,
     decisions_task,
     doc_keys,
     file_of,
     file_slot,
+    keep_fields,
     keep_priority,
+    live_mask,
     members_task,
+    read_task_file,
     row_of,
     row_order,
     run_step,
     total_rows,
     validate_keep,
+    write_ids,
 )
 from curate.dedup.components import connected_components
 from curate.dedup.minhash import EMPTY, MinHasher, band_hashes, pairwise_jaccard
 from curate.dedup.tasks import TaskRunner
 from curate.dedup.workdir import WorkDir
 from curate.registry import register
-from curate.schema import DROPPED_BY, ID, ORDER_COLUMNS, TEXT
+from curate.schema import ID, TEXT
 
 BANDS = "bands"
 REFERENCE_BANDS = "reference_bands"
@@ -73,26 +76,11 @@ def lsh_parameters(threshold: float, num_perm: int, false_positive_weight: float
 
 
 def _read_file(spec: dict[str, Any]) -> Any:
-    from curate.readers.base import InputFile, ReadReport
-    from curate.readers.jsonl import ParquetReader
-
-    keep = spec.get("keep", "first")
-    fields = ([keep.split(":", 1)[1]] if keep.startswith("score:") else []) + list(ORDER_COLUMNS)
-    reader = ParquetReader(**{**spec["reader"], "fields": fields})
-    source = InputFile(spec["file"])
-    return reader.read(source, ReadReport(input=source.path, key=source.key))
+    return read_task_file(spec, keep_fields(spec.get("keep", "first")))
 
 
 def _hasher(spec: dict[str, Any]) -> MinHasher:
     return MinHasher(num_perm=spec["num_perm"], ngram=spec["ngram"], seed=spec["seed"])
-
-
-def _live_text(table: pa.Table) -> tuple[pa.Array, np.ndarray]:
-    text = table[TEXT]
-    live = pc.is_valid(text)
-    if DROPPED_BY in table.column_names:
-        live = pc.and_(live, pc.is_null(table[DROPPED_BY]))
-    return text, np.asarray(live.to_numpy(zero_copy_only=False), bool)
 
 
 def _bands_task(spec: dict[str, Any]) -> dict[str, Any]:
@@ -120,8 +108,8 @@ def _bands_task(spec: dict[str, Any]) -> dict[str, Any]:
     writer = work.open_writer(work.path(SIGNATURES, f"f{index:06d}.parquet"), pa.schema([("sig", sig_type)]))
     for table in _read_file(spec):
         n = table.num_rows
-        ids.append(table[ID].combine_chunks() if isinstance(table[ID], pa.ChunkedArray) else table[ID])
-        text, live = _live_text(table)
+        ids.append(table[ID])
+        text, live = table[TEXT], live_mask(table)
         sigs, counts = hasher.signatures(text)
         sigs[~live] = EMPTY
         writer.write(pa.table({"sig": pa.FixedSizeListArray.from_arrays(pa.array(sigs.ravel(), pa.uint32()), spec["num_perm"])}))
@@ -148,8 +136,7 @@ def _bands_task(spec: dict[str, Any]) -> dict[str, Any]:
         first_row += n
     flush()
     writer.close()
-    id_column = pa.concat_arrays([a.cast(pa.string()) for a in ids]) if ids else pa.array([], pa.string())
-    work.write_table(work.path(IDS, f"f{index:06d}.parquet"), pa.table({"id": id_column}))
+    write_ids(work, index, ids)
     return stats
 
 

@@ -95,6 +95,20 @@ def _mix(x):  # splitmix64 finaliser
     return x
 
 
+def mix64(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser of every value, as a new uint64 array (vectorised)."""
+    return _mix(np.array(values, dtype=np.uint64))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _document_words(data, offsets, d, classes, lower, words):
+    """Document ``d``'s word hashes in ``words`` (grown when too small), and their count."""
+    start, end = offsets[d], offsets[d + 1]
+    if end - start > words.shape[0]:
+        words = np.empty(end - start, np.uint64)
+    return words, _word_hashes(data, start, end, classes, lower, words)
+
+
 @njit(cache=True, nogil=True)
 def _word_hashes(data, start, end, classes, lower, out):
     """Hash the words of UTF-8 ``data[start:end]`` into ``out``; return the count."""
@@ -157,10 +171,7 @@ def _signatures_kernel(data, offsets, classes, lower, ngram, a, b, out, shingle_
     words = np.empty(1024, np.uint64)
     sig = np.empty(num_perm, np.uint32)
     for d in range(offsets.shape[0] - 1):
-        start, end = offsets[d], offsets[d + 1]
-        if end - start > words.shape[0]:
-            words = np.empty(end - start, np.uint64)
-        nw = _word_hashes(data, start, end, classes, lower, words)
+        words, nw = _document_words(data, offsets, d, classes, lower, words)
         for k in range(num_perm):
             sig[k] = np.uint32(0xFFFFFFFF)
         width = ngram if nw >= ngram else nw
@@ -196,10 +207,7 @@ def _shingle_set_kernel(data, offsets, classes, lower, ngram, out_offsets, out):
     words = np.empty(1024, np.uint64)
     pos = 0
     for d in range(offsets.shape[0] - 1):
-        start, end = offsets[d], offsets[d + 1]
-        if end - start > words.shape[0]:
-            words = np.empty(end - start, np.uint64)
-        nw = _word_hashes(data, start, end, classes, lower, words)
+        words, nw = _document_words(data, offsets, d, classes, lower, words)
         out_offsets[d] = pos
         if nw == 0:
             continue
@@ -355,10 +363,7 @@ def true_jaccard(a: np.ndarray, b: np.ndarray) -> float:
 def _sequence_hash_kernel(data, offsets, classes, lower, out, counts):
     words = np.empty(1024, np.uint64)
     for d in range(offsets.shape[0] - 1):
-        start, end = offsets[d], offsets[d + 1]
-        if end - start > words.shape[0]:
-            words = np.empty(end - start, np.uint64)
-        nw = _word_hashes(data, start, end, classes, lower, words)
+        words, nw = _document_words(data, offsets, d, classes, lower, words)
         counts[d] = nw
         h = np.uint64(nw)
         for i in range(nw):

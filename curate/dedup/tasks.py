@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -58,6 +59,27 @@ class RayRunner(TaskRunner):
 
         refs = [self._remote.remote(fn, spec) for spec in specs]
         return ray.get(refs)
+
+
+@contextmanager
+def task_runner(executor: str, execution: Any = None, ray_address: str | None = None) -> Iterator[TaskRunner]:
+    """A runner for ``executor`` (``local`` or ``ray``).  For Ray it connects to
+    ``ray_address`` (or RAY_ADDRESS) or starts a local Ray, and stops it afterwards when it
+    started it; ``execution`` is the pipeline's ExecutionConfig (CPUs, memory)."""
+    if executor != "ray":
+        yield LocalRunner()
+        return
+    from curate.execution.ray_executor import start_ray
+    from curate.pipeline import ExecutionConfig
+
+    started = start_ray(execution or ExecutionConfig(), ray_address)
+    try:
+        yield RayRunner()
+    finally:
+        if started:
+            import ray
+
+            ray.shutdown()
 
 
 def summarise(step: str, results: list[dict[str, Any]], seconds: float) -> dict[str, Any]:

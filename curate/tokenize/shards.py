@@ -34,10 +34,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curate import __version__
-from curate.dedup.minhash import byte_hashes
+from curate.dedup.base import live_mask
+from curate.dedup.minhash import byte_hashes, mix64
 from curate.dedup.tasks import LocalRunner, TaskRunner
 from curate.dedup.workdir import WorkDir
-from curate.schema import DROPPED_BY, ID, TEXT
+from curate.schema import ID, TEXT
 from curate.tokenize.stage import encode_texts
 from curate.tokenize.tokenizer import load_tokenizer, token_dtype
 
@@ -70,21 +71,11 @@ class TokenizedSettings:
     reuse_ids: bool = False
 
 
-def _mix64(values: np.ndarray) -> np.ndarray:
-    x = values.astype(np.uint64)
-    x ^= x >> np.uint64(30)
-    x *= np.uint64(0xBF58476D1CE4E5B9)
-    x ^= x >> np.uint64(27)
-    x *= np.uint64(0x94D049BB133111EB)
-    x ^= x >> np.uint64(31)
-    return x
-
-
 def shuffle_keys(ids: pa.Array, source: str, seed: int) -> np.ndarray:
     """A 64-bit key per document from its id, its source and the seed."""
     base = byte_hashes(ids.cast(pa.string()))
     salt = int(byte_hashes(pa.array([f"{seed}\x00{source}"]))[0])
-    return _mix64(base ^ np.uint64(salt))
+    return mix64(base ^ np.uint64(salt))
 
 
 def _tokenize_task(spec: dict[str, Any]) -> dict[str, Any]:
@@ -106,11 +97,9 @@ def _tokenize_task(spec: dict[str, Any]) -> dict[str, Any]:
     report = ReadReport(input=source_file.path, key=source_file.key)
     extra = int(add_bos) + int(settings["add_eos"])
     for table in reader.read(source_file, report):
-        live = pc.is_valid(table[TEXT])
-        if DROPPED_BY in table.column_names:
-            live = pc.and_(live, pc.is_null(table[DROPPED_BY]))
-        stats["skipped"] += table.num_rows - (pc.sum(live).as_py() or 0)
-        table = table.filter(live)
+        live = live_mask(table)
+        stats["skipped"] += table.num_rows - int(live.sum())
+        table = table.filter(pa.array(live))
         if table.num_rows == 0:
             continue
         if "input_ids" in table.column_names and settings.get("reuse_ids"):
@@ -155,14 +144,14 @@ def _sample_task(spec: dict[str, Any]) -> dict[str, Any]:
     rates = np.array([spec["rates"][name] for name in part["source"].to_pylist()]) if part.num_rows else np.zeros(0)
     keys = part["key"].to_numpy()
     whole = np.floor(rates).astype(np.int64)
-    draw = (_mix64(keys ^ np.uint64(0x5DEECE66D + settings["seed"])) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    draw = (mix64(keys ^ np.uint64(0x5DEECE66D + settings["seed"])) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
     copies = whole + (draw < rates - whole).astype(np.int64)
     index = np.repeat(np.arange(part.num_rows), copies)
     repeat = np.arange(len(index)) - np.repeat(np.cumsum(copies) - copies, copies)
     part = part.take(pa.array(index))
     keys = part["key"].to_numpy()
     if (repeat > 0).any():
-        keys = np.where(repeat > 0, _mix64(keys + repeat.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)), keys)
+        keys = np.where(repeat > 0, mix64(keys + repeat.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)), keys)
         ids = pc.if_else(pa.array(repeat > 0), pc.binary_join_element_wise(part["id"], pa.array(repeat.astype(str)), "#"), part["id"])
         part = part.set_column(part.schema.get_field_index("id"), "id", ids)
     part = part.set_column(part.schema.get_field_index("key"), "key", pa.array(keys, pa.uint64()))

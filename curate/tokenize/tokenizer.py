@@ -48,15 +48,11 @@ class Tokenizer:
     pad_id: int | None = None
     fingerprint: str = ""
     special_tokens: dict[str, int] = field(default_factory=dict)
-    # HF: the same tokenizer without its special added tokens, so that text such as
-    # "<|endoftext|>" or "<s>" inside a document is encoded as text, never as the
-    # special id (tiktoken's encode_ordinary does the same).
-    encoder: Any = None
 
     def encode_batch(self, texts: list[str], threads: int | None = None) -> list[list[int]]:
         """Token ids of each text, without special tokens."""
         if self.kind == "hf":
-            return [e.ids for e in (self.encoder or self.backend).encode_batch(texts, add_special_tokens=False)]
+            return [e.ids for e in self.backend.encode_batch(texts, add_special_tokens=False)]
         return self.backend.encode_ordinary_batch(texts, num_threads=threads or os.cpu_count() or 1)
 
     def decode(self, ids: Any) -> str:
@@ -87,8 +83,22 @@ def _first_id(backend: Any, names: tuple[str, ...]) -> int | None:
     return None
 
 
+_LOADED: dict[tuple[str, str | None], Tokenizer] = {}
+
+
 def load_tokenizer(spec: str) -> Tokenizer:
-    """Load a tokenizer by path, ``tiktoken:NAME`` or hub name (see the module docstring)."""
+    """Load a tokenizer by path, ``tiktoken:NAME`` or hub name (see the module docstring).
+
+    Loaded once per process (every task of a run asks for the same one); a failed load
+    is not remembered.
+    """
+    key = (spec, os.environ.get("TIKTOKEN_CACHE_DIR"))
+    if key not in _LOADED:
+        _LOADED[key] = _load(spec)
+    return _LOADED[key]
+
+
+def _load(spec: str) -> Tokenizer:
     if spec.startswith("tiktoken:") or _is_tiktoken_name(spec):
         return _load_tiktoken(spec.removeprefix("tiktoken:"))
     tokenizers = require("tokenizers", package="tokenizers")
@@ -101,7 +111,6 @@ def load_tokenizer(spec: str) -> Tokenizer:
         except FileNotFoundError as exc:
             raise FileNotFoundError(f"tokenizer file {spec} does not exist") from exc
         backend = tokenizers.Tokenizer.from_str(text)
-        encoder = _without_special_tokens(tokenizers, text)
         name = spec.rstrip("/").rsplit("/", 1)[-1]
     else:
         try:
@@ -111,13 +120,15 @@ def load_tokenizer(spec: str) -> Tokenizer:
                 f"cannot load tokenizer {spec!r} from the Hugging Face Hub ({_one_line(exc)}); "
                 "give a tokenizer.json path, or tiktoken:NAME"
             ) from exc
-        encoder = _without_special_tokens(tokenizers, backend.to_str())
         name = spec
+    # Text such as "<|endoftext|>" or "<s>" inside a document is encoded as text, never as
+    # the special id (tiktoken's encode_ordinary does the same).
+    backend.encode_special_tokens = True
     vocab = backend.get_vocab(with_added_tokens=True)
     fingerprint = "sha256:" + hashlib.sha256(json.dumps(sorted(vocab.items()), ensure_ascii=False).encode()).hexdigest()
     specials = {t.content: int(i) for i, t in backend.get_added_tokens_decoder().items() if t.special}
     return Tokenizer(
-        name=name, kind="hf", backend=backend, encoder=encoder, vocab_size=max(backend.get_vocab_size(with_added_tokens=True), max(vocab.values(), default=-1) + 1),
+        name=name, kind="hf", backend=backend, vocab_size=max(backend.get_vocab_size(with_added_tokens=True), max(vocab.values(), default=-1) + 1),
         bos_id=_first_id(backend, _HF_BOS), eos_id=_first_id(backend, _HF_EOS), pad_id=_first_id(backend, _HF_PAD),
         fingerprint=fingerprint, special_tokens=specials,
     )
@@ -126,19 +137,6 @@ def load_tokenizer(spec: str) -> Tokenizer:
 def _one_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
-
-
-def _without_special_tokens(tokenizers: Any, text: str) -> Any:
-    """The tokenizer with its special added tokens removed (None when that fails)."""
-    try:
-        data = json.loads(text)
-        added = data.get("added_tokens") or []
-        if not any(t.get("special") for t in added):
-            return None
-        data["added_tokens"] = [t for t in added if not t.get("special")]
-        return tokenizers.Tokenizer.from_str(json.dumps(data))
-    except Exception:
-        return None
 
 
 def _is_tiktoken_name(spec: str) -> bool:

@@ -7,15 +7,10 @@ written as small Parquet files, once per session.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-import curate.tokenize.shards
-import curate.tokenize.stage
-from curate.tokenize.tokenizer import Tokenizer, load_tokenizer
 from tests.tokenize.helpers import (
     GPT_NEO,
     LLAMA,
@@ -27,32 +22,6 @@ from tests.tokenize.helpers import (
     paragraphs,
     tokenize_books,
 )
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _load_each_tokenizer_once() -> Iterator[None]:
-    """Inside ``write_tokenized`` and the ``tokenize`` stage, load each tokenizer once per
-    session instead of once per call and per input-file task.
-
-    Loading the shared HF tokenizer takes 0.3-0.9 s (it is parsed twice: with and without
-    its special tokens); the tests call ``write_tokenized`` about 25 times with several
-    input files each, which otherwise makes loading most of this folder's run time.  Tests
-    of loading itself call :func:`curate.tokenize.tokenizer.load_tokenizer` directly, which
-    is not cached; a failed load is not cached either.
-    """
-    loaded: dict[tuple[str, str | None], Tokenizer] = {}
-
-    def cached(spec: str) -> Tokenizer:
-        key = (spec, os.environ.get("TIKTOKEN_CACHE_DIR"))
-        if key not in loaded:
-            loaded[key] = load_tokenizer(spec)
-        return loaded[key]
-
-    patch = pytest.MonkeyPatch()
-    patch.setattr(curate.tokenize.shards, "load_tokenizer", cached)
-    patch.setattr(curate.tokenize.stage, "load_tokenizer", cached)
-    yield
-    patch.undo()
 
 
 def _shared_file(shared_data: Path, relative: Path) -> Path:
