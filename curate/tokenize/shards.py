@@ -9,11 +9,13 @@ books, code) into ``DIR/tokens/shard-NNNNN.parquet`` plus ``DIR/manifest.json``:
 2. Mixing: with weights, each source's sampling rate is ``weight * total / tokens``
    (below 1 a seeded draw keeps a document with that probability; above 1 documents are
    repeated ``floor(rate)`` times plus one more with the fractional probability).
-   Sampling runs per bucket and writes the result to new buckets by key, so repeated
-   documents (each with its own key and id ``ID#k``) spread over all shards.
-3. ``shards`` (one task per shard): consecutive buckets are grouped to about
-   ``shard_tokens`` tokens; a task orders its rows by shuffle key and writes one shard
-   with row groups of about ``row_group_tokens`` tokens.
+   Sampling runs over groups of buckets (about one shard of sampled tokens each) and
+   writes the result straight to the output shards' partitions by key, so repeated
+   documents (each with its own key and id ``ID#k``) spread over all shards, and the
+   step writes about ``shards x shards`` files.
+3. ``shards`` (one task per shard): without mixing, consecutive buckets are grouped to
+   about ``shard_tokens`` tokens; a task orders its rows by shuffle key and writes one
+   shard with row groups of about ``row_group_tokens`` tokens.
 
 No process holds more than one shard; the order is a deterministic function of the seed
 and the documents' ids, so the same input and seed give the same shards.  Columns:
@@ -132,20 +134,57 @@ def _tokenize_task(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sample_task(spec: dict[str, Any]) -> dict[str, Any]:
-    """Mixing: sample one bucket's documents at their source's rate (repeats get their own
-    shuffle key and id ``ID#k``) and re-bucket them, so repeats spread over all shards."""
+    """Mixing: sample a group of buckets' documents at their source's rate and write them
+    straight to the output shards' partitions.
+
+    A repeated document gets its own shuffle key and id ``ID#k``, so repeats spread over
+    all shards.  Rows are held until about 1.5 ``shard_tokens`` tokens are sampled (a group
+    is sized to about one shard), then written (one file per shard), so a task holds about one shard and the step writes
+    about ``shards x shards`` files in all, not one per pair of buckets.
+    """
     work = WorkDir(spec["work"])
     settings = spec["settings"]
-    out_buckets = spec["out_buckets"]
-    tokens_out = np.zeros(out_buckets, np.int64)
-    part = work.read_partition("buckets", spec["bucket"])
-    if part is None or part.num_rows == 0:
-        return {"documents": 0, "tokens_per_bucket": tokens_out.tolist()}
-    rates = np.array([spec["rates"][name] for name in part["source"].to_pylist()]) if part.num_rows else np.zeros(0)
+    shards = spec["shards"]
+    tokens_out = np.zeros(shards, np.int64)
+    held: list[pa.Table] = []
+    held_tokens = 0
+    flushes = 0
+    documents = 0
+
+    def flush() -> None:
+        nonlocal held, held_tokens, flushes
+        if held:
+            table = pa.concat_tables(held)
+            shard = (table["key"].to_numpy() % np.uint64(shards)).astype(np.int64)
+            work.write_partitioned("mixed", f"g{spec['group']:05d}-{flushes:03d}", table, shard, shards)
+            flushes += 1
+        held, held_tokens = [], 0
+
+    for bucket in spec["buckets"]:
+        part = work.read_partition("buckets", bucket)
+        if part is None or part.num_rows == 0:
+            continue
+        part = _sample(part, spec["rates"], settings["seed"])
+        tokens = part["num_tokens"].to_numpy().astype(np.int64)
+        shard = (part["key"].to_numpy() % np.uint64(shards)).astype(np.int64)
+        np.add.at(tokens_out, shard, tokens)
+        documents += part.num_rows
+        held.append(part)
+        held_tokens += int(tokens.sum())
+        if held_tokens >= 1.5 * settings["shard_tokens"]:  # a group is sized to ~1 shard
+            flush()
+    flush()
+    return {"documents": documents, "tokens_per_shard": tokens_out.tolist()}
+
+
+def _sample(part: pa.Table, rates: dict[str, float], seed: int) -> pa.Table:
+    """Each row kept ``floor(rate)`` times plus once more with the fractional probability
+    (a seeded draw from its key); copies after the first get a new key and id ``ID#k``."""
+    rate = np.array([rates[name] for name in part["source"].to_pylist()])
     keys = part["key"].to_numpy()
-    whole = np.floor(rates).astype(np.int64)
-    draw = (mix64(keys ^ np.uint64(0x5DEECE66D + settings["seed"])) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
-    copies = whole + (draw < rates - whole).astype(np.int64)
+    whole = np.floor(rate).astype(np.int64)
+    draw = (mix64(keys ^ np.uint64(0x5DEECE66D + seed)) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    copies = whole + (draw < rate - whole).astype(np.int64)
     index = np.repeat(np.arange(part.num_rows), copies)
     repeat = np.arange(len(index)) - np.repeat(np.cumsum(copies) - copies, copies)
     part = part.take(pa.array(index))
@@ -154,11 +193,7 @@ def _sample_task(spec: dict[str, Any]) -> dict[str, Any]:
         keys = np.where(repeat > 0, mix64(keys + repeat.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)), keys)
         ids = pc.if_else(pa.array(repeat > 0), pc.binary_join_element_wise(part["id"], pa.array(repeat.astype(str)), "#"), part["id"])
         part = part.set_column(part.schema.get_field_index("id"), "id", ids)
-    part = part.set_column(part.schema.get_field_index("key"), "key", pa.array(keys, pa.uint64()))
-    bucket = (keys % np.uint64(out_buckets)).astype(np.int64)
-    np.add.at(tokens_out, bucket, part["num_tokens"].to_numpy().astype(np.int64))
-    work.write_partitioned("mixed", f"b{spec['bucket']:05d}", part, bucket, out_buckets)
-    return {"documents": part.num_rows, "tokens_per_bucket": tokens_out.tolist()}
+    return part.set_column(part.schema.get_field_index("key"), "key", pa.array(keys, pa.uint64()))
 
 
 def _shard_task(spec: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +235,8 @@ def _write_shard(path: str, table: pa.Table, rows_per_group: int) -> None:
     fs.makedirs(directory, exist_ok=True)
     tmp = f"{directory}/.tmp-{name}"
     with fs.open(tmp, "wb") as f:
-        pq.write_table(table, f, compression="zstd", compression_level=3, row_group_size=rows_per_group)
+        # Dictionary-encoding only pays for ``source``; trying it on token ids costs ~20%.
+        pq.write_table(table, f, compression="zstd", compression_level=3, row_group_size=rows_per_group, use_dictionary=["source"])
     fs.mv(tmp, base)
 
 
@@ -250,12 +286,19 @@ def write_tokenized(
         documents[spec["source"]] += result["documents"]
         bucket_tokens[spec["source_index"]] += np.asarray(result["tokens_per_bucket"], np.int64)
     rates = mixture_rates(sources, natural, settings.total_tokens)
-    step, per_bucket = "buckets", bucket_tokens.sum(axis=0)
     if any(rate != 1.0 for rate in rates.values()):
         log(f"tokenize: sampling the sources at rates {', '.join(f'{k} {v:.3f}' for k, v in rates.items())} ...")
-        sampled = runner.map(_sample_task, [{"work": work.root, "settings": plain, "bucket": b, "rates": rates, "out_buckets": buckets} for b in range(buckets)])
-        step, per_bucket = "mixed", np.sum([np.asarray(r["tokens_per_bucket"], np.int64) for r in sampled], axis=0)
-    groups = _group_buckets(per_bucket, settings.shard_tokens)
+        rate_column = np.array([rates[s.name] for s in sources])[:, None]
+        expected = (bucket_tokens * rate_column).sum(axis=0)  # tokens per bucket after sampling
+        shard_count = max(1, math.ceil(float(expected.sum()) / settings.shard_tokens))
+        sample_specs = [
+            {"work": work.root, "settings": plain, "group": g, "buckets": group, "rates": rates, "shards": shard_count}
+            for g, group in enumerate(_group_buckets(expected, settings.shard_tokens))
+        ]
+        runner.map(_sample_task, sample_specs)
+        step, groups = "mixed", [[n] for n in range(shard_count)]
+    else:
+        step, groups = "buckets", _group_buckets(bucket_tokens.sum(axis=0), settings.shard_tokens)
     shard_specs = []
     for n, group in enumerate(groups):
         name = f"shard-{n:05d}.parquet"
@@ -298,13 +341,13 @@ def write_tokenized(
         "curate_version": __version__,
         "seconds": round(time.time() - started, 3),
     }
-    _write_manifest(output, manifest)
+    write_manifest(output, manifest)
     work.remove("buckets")
     work.remove("mixed")
     return manifest
 
 
-def _write_manifest(output: str, manifest: dict[str, Any]) -> None:
+def write_manifest(output: str, manifest: dict[str, Any]) -> None:
     import json
 
     import fsspec

@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,10 @@ class Tokenizer:
     def encode_batch(self, texts: list[str], threads: int | None = None) -> list[list[int]]:
         """Token ids of each text, without special tokens."""
         if self.kind == "hf":
-            return [e.ids for e in self.backend.encode_batch(texts, add_special_tokens=False)]
+            # encode_batch_fast (tokenizers >= 0.20) skips the character offsets, which
+            # nothing here needs: about 1.6x the tokens per CPU-second of encode_batch.
+            encode = getattr(self.backend, "encode_batch_fast", self.backend.encode_batch)
+            return [e.ids for e in encode(texts, add_special_tokens=False)]
         return self.backend.encode_ordinary_batch(texts, num_threads=threads or os.cpu_count() or 1)
 
     def decode(self, ids: Any) -> str:
@@ -72,7 +76,7 @@ class Tokenizer:
 
 _HF_BOS = ("<s>", "<|begin_of_text|>", "<bos>", "[CLS]")
 _HF_EOS = ("</s>", "<|endoftext|>", "<|end_of_text|>", "<eos>", "[SEP]")
-_HF_PAD = ("<pad>", "<|pad|>", "[PAD]")
+_HF_PAD = ("<pad>", "<|pad|>", "<|padding|>", "[PAD]")
 
 
 def _first_id(backend: Any, names: tuple[str, ...]) -> int | None:
@@ -81,6 +85,14 @@ def _first_id(backend: Any, names: tuple[str, ...]) -> int | None:
         if token_id is not None:
             return int(token_id)
     return None
+
+
+def _pad_id(backend: Any) -> int | None:
+    """The padding the tokenizer.json configures, else a conventional pad token."""
+    padding = backend.padding
+    if padding and padding.get("pad_id") is not None and padding.get("pad_token"):
+        return int(padding["pad_id"])
+    return _first_id(backend, _HF_PAD)
 
 
 _LOADED: dict[tuple[str, str | None], Tokenizer] = {}
@@ -129,7 +141,7 @@ def _load(spec: str) -> Tokenizer:
     specials = {t.content: int(i) for i, t in backend.get_added_tokens_decoder().items() if t.special}
     return Tokenizer(
         name=name, kind="hf", backend=backend, vocab_size=max(backend.get_vocab_size(with_added_tokens=True), max(vocab.values(), default=-1) + 1),
-        bos_id=_first_id(backend, _HF_BOS), eos_id=_first_id(backend, _HF_EOS), pad_id=_first_id(backend, _HF_PAD),
+        bos_id=_first_id(backend, _HF_BOS), eos_id=_first_id(backend, _HF_EOS), pad_id=_pad_id(backend),
         fingerprint=fingerprint, special_tokens=specials,
     )
 
@@ -174,9 +186,9 @@ def _load_tiktoken(name: str) -> Tokenizer:
 def ids_to_arrow(ids: list[list[int]], dtype: pa.DataType, bos: int | None = None, eos: int | None = None) -> tuple[pa.ListArray, np.ndarray]:
     """``input_ids`` as an Arrow list array of ``dtype`` with BOS/EOS added, and the
     token count of each document."""
-    converted = pa.array(ids, pa.large_list(pa.int64()))  # one C++ pass over the lists
-    flat = converted.values.to_numpy()
-    lengths = np.diff(converted.offsets.to_numpy())
+    # np.fromiter over the chained lists is about 1.7x faster than pa.array(list of lists).
+    lengths = np.fromiter(map(len, ids), np.int64, count=len(ids))
+    flat = np.fromiter(chain.from_iterable(ids), np.int64, count=int(lengths.sum()))
     extra = (bos is not None) + (eos is not None)
     if extra:
         counts = lengths + extra

@@ -146,3 +146,27 @@ def test_same_seed_same_mixture(mixed: Mixed, gpt_neo: str, tmp_path: Path) -> N
     settings = TokenizedSettings(tokenizer=gpt_neo, seed=5, total_tokens=TOTAL_TOKENS, shard_tokens=40_000, row_group_tokens=4_000)
     write_tokenized(sources, str(tmp_path / "again"), settings, log=quiet)
     assert read_shards(tmp_path / "again").equals(mixed.table)
+
+
+def test_sampling_writes_at_most_shards_squared_files(
+    shared_data: Path, gpt_neo: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sampling step writes each task's rows straight to the output shards'
+    partitions: about shards x shards files, not one per pair of shuffle buckets."""
+    from curate.dedup.workdir import WorkDir
+
+    monkeypatch.setattr(WorkDir, "remove", lambda self, step: None)  # keep the step's files
+    novel = word_windows(book_text(shared_data, "nowhere"), 20)
+    corpus = make_corpus(tmp_path / "books", {f"part-{i}": novel[i::4] for i in range(4)})
+    small = make_corpus(tmp_path / "dict", {"dict": paragraphs(book_text(shared_data, "dictionary"))[:100]})
+    sources = [Source("books", [str(f) for f in corpus.files], 0.5), Source("dictionary", [str(f) for f in small.files], 0.5)]
+    settings = TokenizedSettings(tokenizer=gpt_neo, seed=1, shard_tokens=20_000, row_group_tokens=2_000)
+    manifest = write_tokenized(sources, str(tmp_path / "out"), settings, log=quiet)
+    shards = len(manifest["shards"])
+    mixed = list((tmp_path / "out" / "_curate" / "tokenize" / "mixed").rglob("*.parquet"))
+    buckets = len(list((tmp_path / "out" / "_curate" / "tokenize" / "buckets").glob("p*")))
+    assert shards >= 5 and buckets > 2 * shards
+    assert 0 < len(mixed) <= (shards + 1) ** 2 < buckets**2
+    # every shard is within a few percent of the expected size (keys spread evenly)
+    sizes = np.array([s["tokens"] for s in manifest["shards"]])
+    assert sizes.max() <= 20_000 * 1.15 and sizes.min() >= sizes.mean() * 0.8
