@@ -10,9 +10,21 @@ from curate import __version__
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from curate.mixture import is_mixture_file, load_mixture, run_mixture
     from curate.pipeline import load_pipeline
-    from curate.run import run_pipeline
+    from curate.run import RunError, run_pipeline
 
+    if is_mixture_file(args.pipeline):
+        if not args.output:
+            raise RunError("no output directory: pass --output DIR")
+        run_mixture(
+            load_mixture(args.pipeline), args.output, inputs=args.input, executor=args.executor,
+            ray_address=args.ray_address, overwrite=args.overwrite, progress=not args.quiet,
+            tokenizer=args.tokenizer,
+        )
+        return 0
+    if args.tokenizer:
+        raise RunError("--tokenizer applies to mixture pipelines; set tokenize: {tokenizer: ...} in the pipeline")
     pipeline = load_pipeline(args.pipeline)
     if args.paths_base_url:
         pipeline.input.paths_base_url = args.paths_base_url
@@ -140,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a YAML pipeline")
     run.add_argument("pipeline", help="pipeline YAML file (see pipelines/)")
-    run.add_argument("--input", "-i", nargs="+", action="extend", help="files, directories, globs, URLs (s3://, https://) or *.paths.gz listings")
+    run.add_argument("--input", "-i", nargs="+", action="extend", help="files, directories, globs, URLs (s3://, https://) or *.paths.gz listings; for a mixture NAME=PATH per source")
     run.add_argument("--output", "-o", help="output directory (local path or URL)")
     run.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"), help="Ray cluster to run on (default: start a local Ray)")
     run.add_argument("--executor", choices=["ray", "local"], default="ray", help="'local' runs in this process without Ray (debugging)")
@@ -149,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--limit", type=int, help="process only the first N inputs")
     run.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    run.add_argument("--tokenizer", help="mixture pipelines: the tokenizer (tokenizer.json path, tiktoken:NAME or hub name), replacing tokenize.tokenizer")
     run.set_defaults(func=_cmd_run)
 
     dedup = sub.add_parser(

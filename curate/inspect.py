@@ -193,6 +193,9 @@ def inspect_tokenized(directory: str, manifest: dict[str, Any], samples: int, co
         mix.add_row(name, f"{info['documents']:,}", f"{info['tokens']:,}", "" if info["weight"] is None else f"{info['weight']}",
                     f"{info['rate']:.3f}", f"{totals['by_source'].get(name, 0):,}", f"{info['achieved']:.1%}")
     console.print(mix)
+    summary: dict[str, Any] = {"manifest": manifest}
+    if manifest.get("sources"):
+        summary["sources"] = _mixture_sources(console, OutputLayout(directory), manifest["sources"])
     shards = Table(title="Shards", title_justify="left")
     for col in ("shard", "documents", "tokens", "by source"):
         shards.add_column(col, justify="left" if col in ("shard", "by source") else "right")
@@ -217,4 +220,34 @@ def inspect_tokenized(directory: str, manifest: dict[str, Any], samples: int, co
             text = decode(ids[:200]) if decode else " ".join(map(str, ids[:40]))
             where = escape(f"[{row['source']}, {row['num_tokens']:,} tokens]")
             console.print(f"[bold cyan]{escape(row['id'])}[/bold cyan] {where}\n  {escape(_shorten(text, 300))}")
-    return {"manifest": manifest}
+    return summary
+
+
+def _mixture_sources(console: Console, layout: OutputLayout, sources: dict[str, Any]) -> dict[str, Any]:
+    """A mixture's curation per source: documents read, kept and rejected, and the top
+    reasons, from each source pipeline's ``sources/NAME/stats.json``."""
+    table = Table(title="Curation per source", title_justify="left")
+    for col in ("source", "inputs", "documents kept", "rejected", "top reasons"):
+        table.add_column(col, justify="left" if col in ("source", "top reasons") else "right")
+    out: dict[str, Any] = {}
+    for name, info in sources.items():
+        if not info.get("output"):
+            table.add_row(name, f"{info.get('files', 0):,} files", "(curated Parquet)", "", "")
+            continue
+        stats_path = layout.path(info["output"], "stats.json")
+        if not layout.fs.exists(stats_path):
+            table.add_row(name, "", "(stats.json missing)", "", "")
+            continue
+        with layout.fs.open(stats_path, "r") as f:
+            stats = json.load(f)
+        reasons: dict[str, int] = {}
+        for stage in stats["stages"]:
+            for reason, n in stage["dropped"].items():
+                key = f"{stage['stage']}:{reason}" if ":" not in reason else reason
+                reasons[key] = reasons.get(key, 0) + n
+        top = sorted(reasons.items(), key=lambda kv: -kv[1])[:3]
+        out[name] = {"documents": stats["documents"], "dropped": reasons}
+        table.add_row(name, f"{stats['inputs']['total']:,}", f"{stats['documents']['kept']:,}", f"{stats['documents']['rejected']:,}",
+                      ", ".join(f"{r} {n:,}" for r, n in top))
+    console.print(table)
+    return out
