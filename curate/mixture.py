@@ -156,11 +156,10 @@ def run_mixture(
     from rich.markup import escape
 
     from curate.dedup.tasks import task_runner
-    from curate.inputs import expand_inputs
     from curate.output import OutputLayout
     from curate.pipeline import ExecutionConfig
-    from curate.run import RunError, run_pipeline
-    from curate.tokenize.shards import Source, TokenizedSettings, write_manifest, write_tokenized
+    from curate.run import RunError
+    from curate.tokenize.shards import write_manifest
 
     console = console or Console(stderr=True)
     started = time.time()
@@ -174,6 +173,30 @@ def run_mixture(
     layout = OutputLayout(root)
     if overwrite and layout.fs.exists(layout.root):
         layout.fs.rm(layout.root, recursive=True)
+    # One Ray for every source's pipeline and the tokenizing tasks (run_pipeline reuses a
+    # running Ray instead of starting its own).
+    with task_runner(executor, ExecutionConfig(), ray_address) as runner:
+        manifest = _run_sources(mixture, root, options, runner, executor, ray_address, progress, console)
+    manifest["seconds"] = round(time.time() - started, 3)
+    write_manifest(root, manifest)
+    totals = manifest["totals"]
+    console.print(f"[bold]mixture[/bold]: {totals['tokens']:,} tokens of {totals['documents']:,} documents in {len(manifest['shards'])} shards -> {escape(root)}/tokens")
+    for name, info in manifest["mixture"]["sources"].items():
+        weight = "" if info["weight"] is None else f" (weight {info['weight']})"
+        console.print(f"  {escape(name):<10} {info['tokens']:>14,} tokens available, rate {info['rate']:.3f}, share {info['achieved']:.3f}{weight}")
+    return manifest
+
+
+def _run_sources(
+    mixture: Mixture, root: str, options: dict[str, Any], runner: Any, executor: str,
+    ray_address: str | None, progress: bool, console: Any,
+) -> dict[str, Any]:
+    from rich.markup import escape
+
+    from curate.inputs import expand_inputs
+    from curate.run import RunError, run_pipeline
+    from curate.tokenize.shards import Source, TokenizedSettings, write_tokenized
+
     sources: list[Source] = []
     summaries: dict[str, Any] = {}
     for source in mixture.sources:
@@ -198,17 +221,9 @@ def run_mixture(
         sources.append(Source(source.name, files, source.weight))
         summaries[source.name] = {"output": f"sources/{source.name}", "documents": result.stats["documents"]}
     settings = TokenizedSettings(**options)
-    with task_runner(executor, ExecutionConfig(), ray_address) as runner:
-        manifest = write_tokenized(sources, root, settings, runner, pipeline=mixture.to_dict(),
-                                   log=lambda m: console.print(escape(m)))
+    manifest = write_tokenized(sources, root, settings, runner, pipeline=mixture.to_dict(),
+                               log=lambda m: console.print(escape(m)))
     manifest["sources"] = summaries
-    manifest["seconds"] = round(time.time() - started, 3)
-    write_manifest(root, manifest)
-    totals = manifest["totals"]
-    console.print(f"[bold]mixture[/bold]: {totals['tokens']:,} tokens of {totals['documents']:,} documents in {len(manifest['shards'])} shards -> {escape(root)}/tokens")
-    for name, info in manifest["mixture"]["sources"].items():
-        weight = "" if info["weight"] is None else f" (weight {info['weight']})"
-        console.print(f"  {escape(name):<10} {info['tokens']:>14,} tokens available, rate {info['rate']:.3f}, share {info['achieved']:.3f}{weight}")
     return manifest
 
 
