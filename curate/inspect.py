@@ -142,6 +142,7 @@ def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False,
     for item in stats.get("damaged_inputs", []):
         console.print(f"[yellow]damaged input[/yellow] {escape(item['input'])}: {escape(item['damage'])}")
 
+    summary["sources"] = _per_source(console, layout)
     data = _read_columns(layout, layout.data_dir, ["id", URL, TEXT, "language", "language_score"])
     if data is not None and data.num_rows:
         if "language" in data.column_names:
@@ -159,7 +160,8 @@ def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False,
         summary["text_length"] = length_summary
         console.print("Text length (characters): " + ", ".join(f"{k} {v:,}" for k, v in length_summary.items()))
         for row in data.slice(0, samples).to_pylist():
-            lang = escape(f" [{row.get('language')} {row.get('language_score') or 0:.2f}]") if row.get("language") else ""
+            score = f" {row['language_score']:.2f}" if row.get("language_score") is not None else ""
+            lang = escape(f" [{row.get('language')}{score}]") if row.get("language") else ""
             console.print(f"[bold cyan]{escape(row.get(URL) or row['id'])}[/bold cyan]{lang}\n  {escape(_shorten(row.get(TEXT), 300))}")
     if stats.get("dedup"):
         summary["duplicates"] = _duplicates(console, layout, stats["dedup"], samples)
@@ -175,6 +177,34 @@ def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False,
                 seen.add(key)
                 console.print(f"  [red]{escape(f'{key[0]}:{key[1]}')}[/red] {escape(row.get(URL) or row['id'])}  {escape(_shorten(row.get(TEXT), 120))}")
     return summary
+
+
+def _per_source(console: Console, layout: OutputLayout, top: int = 10) -> dict[str, dict[str, int]]:
+    """Documents kept and rejected per repository (code) or per input, largest first."""
+    counts: dict[str, dict[str, int]] = {}
+    column = None
+    for kind, directory in (("kept", layout.data_dir), ("rejected", layout.rejects_dir)):
+        table = _read_columns(layout, directory, ["repo", "source"])
+        if table is None or table.num_rows == 0:
+            continue
+        column = column or ("repo" if "repo" in table.column_names else "source")
+        if column not in table.column_names:
+            continue
+        for row in table.group_by(column).aggregate([([], "count_all")]).to_pylist():
+            name = row[column] if row[column] is not None else "(none)"
+            counts.setdefault(name, {"kept": 0, "rejected": 0})[kind] = row["count_all"]
+    if len(counts) < 2:  # one input: the stage table already says it all
+        return counts
+    table = Table(title=f"Per {'repository' if column == 'repo' else 'input'}", title_justify="left")
+    for col in (column or "source", "kept", "rejected"):
+        table.add_column(col, justify="left" if col in ("repo", "source") else "right")
+    ranked = sorted(counts.items(), key=lambda kv: -(kv[1]["kept"] + kv[1]["rejected"]))
+    for name, c in ranked[:top]:
+        table.add_row(escape(_shorten(name, 70)), f"{c['kept']:,}", f"{c['rejected']:,}")
+    if len(ranked) > top:
+        table.add_row(f"... {len(ranked) - top} more", "", "")
+    console.print(table)
+    return counts
 
 
 def inspect_tokenized(directory: str, manifest: dict[str, Any], samples: int, console: Console) -> dict[str, Any]:

@@ -6,9 +6,11 @@ books, code) into ``DIR/tokens/shard-NNNNN.parquet`` plus ``DIR/manifest.json``:
 1. ``tokenize`` (one task per input file): documents are tokenized (or their
    ``input_ids`` reused), given a shuffle key ``hash(seed, source, id)`` and written to
    buckets by key; each task reports the tokens per bucket and source.
-2. Mixing: with weights, each source's sampling rate is ``weight * total / tokens``
-   (below 1 a seeded draw keeps a document with that probability; above 1 documents are
-   repeated ``floor(rate)`` times plus one more with the fractional probability).
+2. Mixing: with weights, each source's sampling rate is ``weight * total / tokens``;
+   documents are repeated ``floor(rate)`` times, and the fractional part is taken by
+   token-tracking selection for sources of up to ``tracked_sampling_max_documents``
+   documents (within about one document of the target, even for a few large books), else
+   by a seeded draw per document with that probability.
    Sampling runs over groups of buckets (about one shard of sampled tokens each) and
    writes the result straight to the output shards' partitions by key, so repeated
    documents (each with its own key and id ``ID#k``) spread over all shards, and the
@@ -31,6 +33,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -71,6 +74,10 @@ class TokenizedSettings:
     # Documents that already carry input_ids (a pipeline ending in the tokenize stage)
     # are not tokenized again.
     reuse_ids: bool = False
+    # Sources with at most this many documents are down-sampled by token-tracking
+    # selection (achieved tokens within about one document of the target), larger ones
+    # by an independent seeded draw per document (the same in expectation, cheaper).
+    tracked_sampling_max_documents: int = 2_000_000
 
 
 def shuffle_keys(ids: pa.Array, source: str, seed: int) -> np.ndarray:
@@ -98,17 +105,22 @@ def _tokenize_task(spec: dict[str, Any]) -> dict[str, Any]:
     stats = {"documents": 0, "skipped": 0, "tokens": 0}
     report = ReadReport(input=source_file.path, key=source_file.key)
     extra = int(add_bos) + int(settings["add_eos"])
-    for table in reader.read(source_file, report):
-        live = live_mask(table)
-        stats["skipped"] += table.num_rows - int(live.sum())
-        table = table.filter(pa.array(live))
-        if table.num_rows == 0:
-            continue
+
+    def live_tables() -> Any:
+        for table in reader.read(source_file, report):
+            live = live_mask(table)
+            stats["skipped"] += table.num_rows - int(live.sum())
+            table = table.filter(pa.array(live))
+            if table.num_rows:
+                yield table
+
+    def encode(table: pa.Table) -> tuple[pa.Array, pa.Array]:
         if "input_ids" in table.column_names and settings.get("reuse_ids"):
             input_ids = table["input_ids"].combine_chunks().cast(pa.list_(dtype))
-            num_tokens = pc.list_value_length(input_ids).cast(pa.int32())
-        else:
-            input_ids, num_tokens = encode_texts(tokenizer, table[TEXT], add_bos, settings["add_eos"])
+            return input_ids, pc.list_value_length(input_ids).cast(pa.int32())
+        return encode_texts(tokenizer, table[TEXT], add_bos, settings["add_eos"])
+
+    for table, (input_ids, num_tokens) in _overlapped(live_tables(), encode):
         keep = pc.greater(num_tokens, extra)  # a document with no tokens besides BOS/EOS is empty
         stats["skipped"] += len(num_tokens) - (pc.sum(keep).as_py() or 0)
         ids = table[ID].combine_chunks().filter(keep)
@@ -131,6 +143,61 @@ def _tokenize_task(spec: dict[str, Any]) -> dict[str, Any]:
         table = pa.concat_tables(pieces)
         work.write_partitioned("buckets", f"{spec['source_index']:03d}-{spec['index']:06d}", table.drop_columns(["bucket"]), table["bucket"].to_numpy(), buckets)
     return {**stats, "tokens_per_bucket": tokens_per_bucket.tolist(), "docs_per_bucket": docs_per_bucket.tolist()}
+
+
+def _select_tracked(
+    work: WorkDir, sources: list[Source], rates: dict[str, float], documents: dict[str, int], buckets: int,
+    settings: TokenizedSettings,
+) -> list[str]:
+    """Token-tracking selection for the sources sampled by a fraction that have at most
+    ``tracked_sampling_max_documents`` documents: their keys and token counts are read
+    from the buckets (two columns), the chosen keys written to ``selected/`` by bucket."""
+    tracked = [
+        s.name for s in sources
+        if rates[s.name] % 1.0 > 0 and documents[s.name] <= settings.tracked_sampling_max_documents
+    ]
+    work.remove("selected")
+    if not tracked:
+        return []
+    columns: dict[str, list[pa.Table]] = {name: [] for name in tracked}
+    for bucket in range(buckets):
+        part = work.read_partition("buckets", bucket, columns=["key", "num_tokens", "source"])
+        if part is None:
+            continue
+        for name in tracked:
+            rows = part.filter(pc.equal(part["source"], name))
+            if rows.num_rows:
+                columns[name].append(rows)
+    chosen = []
+    for name in tracked:
+        if not columns[name]:
+            continue
+        table = pa.concat_tables(columns[name])
+        keys = table["key"].to_numpy()
+        chosen.append(tracked_selection(keys, table["num_tokens"].to_numpy(), rates[name] % 1.0, settings.seed))
+    if chosen:
+        keys = np.concatenate(chosen)
+        work.write_partitioned("selected", "keys", pa.table({"key": pa.array(keys, pa.uint64())}),
+                               (keys % np.uint64(buckets)).astype(np.int64), buckets)
+    return tracked
+
+
+def _overlapped(tables: Any, encode: Any) -> Any:
+    """``(table, encode(table))`` in order, encoding the next table on a second thread
+    while the caller buckets and writes the previous one.  The tokenizers encode in Rust
+    without the GIL, so reading, Arrow conversion and bucket writes (Python, one core) no
+    longer leave the encoder's cores idle."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="curate-encode") as pool:
+        pending = None
+        for table in tables:
+            future = pool.submit(encode, table)
+            if pending is not None:
+                yield pending[0], pending[1].result()
+            pending = (table, future)
+        if pending is not None:
+            yield pending[0], pending[1].result()
 
 
 def _sample_task(spec: dict[str, Any]) -> dict[str, Any]:
@@ -164,7 +231,12 @@ def _sample_task(spec: dict[str, Any]) -> dict[str, Any]:
         part = work.read_partition("buckets", bucket)
         if part is None or part.num_rows == 0:
             continue
-        part = _sample(part, spec["rates"], settings["seed"])
+        tracked = set(spec.get("tracked") or ())
+        selected = None
+        if tracked:
+            chosen = work.read_partition("selected", bucket, columns=["key"])
+            selected = chosen["key"].to_numpy() if chosen is not None else None
+        part = _sample(part, spec["rates"], settings["seed"], selected, tracked)
         tokens = part["num_tokens"].to_numpy().astype(np.int64)
         shard = (part["key"].to_numpy() % np.uint64(shards)).astype(np.int64)
         np.add.at(tokens_out, shard, tokens)
@@ -177,14 +249,22 @@ def _sample_task(spec: dict[str, Any]) -> dict[str, Any]:
     return {"documents": documents, "tokens_per_shard": tokens_out.tolist()}
 
 
-def _sample(part: pa.Table, rates: dict[str, float], seed: int) -> pa.Table:
-    """Each row kept ``floor(rate)`` times plus once more with the fractional probability
-    (a seeded draw from its key); copies after the first get a new key and id ``ID#k``."""
-    rate = np.array([rates[name] for name in part["source"].to_pylist()])
+def _sample(part: pa.Table, rates: dict[str, float], seed: int, selected: np.ndarray | None = None,
+            tracked: set[str] | None = None) -> pa.Table:
+    """Each row kept ``floor(rate)`` times, plus once more for the fractional part: for a
+    tracked source when its key is in ``selected`` (see :func:`tracked_selection`), else
+    with that probability (a seeded draw from its key).  Copies after the first get a new
+    key and id ``ID#k``."""
+    names = part["source"].to_numpy(zero_copy_only=False)
+    rate = np.array([rates[name] for name in names])
     keys = part["key"].to_numpy()
     whole = np.floor(rate).astype(np.int64)
-    draw = (mix64(keys ^ np.uint64(0x5DEECE66D + seed)) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
-    copies = whole + (draw < rate - whole).astype(np.int64)
+    extra = _draw(keys, seed) < rate - whole
+    if tracked:
+        in_tracked = np.isin(names, list(tracked))
+        chosen = np.isin(keys, selected) if selected is not None and len(selected) else np.zeros(len(keys), bool)
+        extra = np.where(in_tracked, chosen, extra)
+    copies = whole + extra.astype(np.int64)
     index = np.repeat(np.arange(part.num_rows), copies)
     repeat = np.arange(len(index)) - np.repeat(np.cumsum(copies) - copies, copies)
     part = part.take(pa.array(index))
@@ -194,6 +274,38 @@ def _sample(part: pa.Table, rates: dict[str, float], seed: int) -> pa.Table:
         ids = pc.if_else(pa.array(repeat > 0), pc.binary_join_element_wise(part["id"], pa.array(repeat.astype(str)), "#"), part["id"])
         part = part.set_column(part.schema.get_field_index("id"), "id", ids)
     return part.set_column(part.schema.get_field_index("key"), "key", pa.array(keys, pa.uint64()))
+
+
+def _draw(keys: np.ndarray, seed: int) -> np.ndarray:
+    """A uniform number in [0, 1) per key, fixed by the seed."""
+    return (mix64(keys ^ np.uint64(0x5DEECE66D + seed)) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+@numba.njit(cache=True)
+def _track(tokens: np.ndarray, fraction: float) -> np.ndarray:  # pragma: no cover - compiled
+    chosen = np.zeros(len(tokens), np.bool_)
+    taken = 0.0
+    seen = 0.0
+    for i in range(len(tokens)):
+        seen += tokens[i]
+        if taken + tokens[i] / 2.0 <= fraction * seen:
+            chosen[i] = True
+            taken += tokens[i]
+    return chosen
+
+
+def tracked_selection(keys: np.ndarray, tokens: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """The keys of the documents that make up ``fraction`` of these tokens.
+
+    Documents are visited in a seeded random order; each is taken when taking it keeps
+    the tokens taken closest to ``fraction`` of the tokens seen, so the total is within
+    about half a document of the target and every document has about ``fraction`` chance.
+    An independent draw per document has the same expectation but, for a source of a few
+    large documents (books), often takes none or all of them.
+    """
+    order = np.argsort(_draw(keys, seed), kind="stable")
+    chosen = _track(tokens[order].astype(np.float64), float(fraction))
+    return keys[order][chosen]
 
 
 def _shard_task(spec: dict[str, Any]) -> dict[str, Any]:
@@ -286,13 +398,16 @@ def write_tokenized(
         documents[spec["source"]] += result["documents"]
         bucket_tokens[spec["source_index"]] += np.asarray(result["tokens_per_bucket"], np.int64)
     rates = mixture_rates(sources, natural, settings.total_tokens)
+    tracked: list[str] = []
     if any(rate != 1.0 for rate in rates.values()):
         log(f"tokenize: sampling the sources at rates {', '.join(f'{k} {v:.3f}' for k, v in rates.items())} ...")
+        tracked = _select_tracked(work, sources, rates, documents, buckets, settings)
         rate_column = np.array([rates[s.name] for s in sources])[:, None]
         expected = (bucket_tokens * rate_column).sum(axis=0)  # tokens per bucket after sampling
         shard_count = max(1, math.ceil(float(expected.sum()) / settings.shard_tokens))
         sample_specs = [
-            {"work": work.root, "settings": plain, "group": g, "buckets": group, "rates": rates, "shards": shard_count}
+            {"work": work.root, "settings": plain, "group": g, "buckets": group, "rates": rates, "shards": shard_count,
+             "tracked": tracked}
             for g, group in enumerate(_group_buckets(expected, settings.shard_tokens))
         ]
         runner.map(_sample_task, sample_specs)
@@ -328,6 +443,7 @@ def write_tokenized(
                 s.name: {
                     "files": len(s.files), "documents": documents[s.name], "tokens": natural[s.name],
                     "weight": s.weight, "rate": round(rates[s.name], 6),
+                    "sampling": "tracked" if s.name in tracked else "draw" if rates[s.name] % 1.0 else "whole",
                     "achieved": round(by_source.get(s.name, 0) / total, 6) if total else 0.0,
                 }
                 for s in sources
@@ -342,8 +458,8 @@ def write_tokenized(
         "seconds": round(time.time() - started, 3),
     }
     write_manifest(output, manifest)
-    work.remove("buckets")
-    work.remove("mixed")
+    for step in ("buckets", "mixed", "selected"):
+        work.remove(step)
     return manifest
 
 

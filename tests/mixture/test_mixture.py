@@ -93,3 +93,46 @@ def test_mixture_config_errors(tmp_path: Path) -> None:
     ok.write_text(yaml.safe_dump({"sources": {"web": {"data": "y"}}, "tokenize": {"tokenizer": "x"}}))
     with pytest.raises(PipelineConfigError, match="no source 'code'"):
         run_mixture(load_mixture(ok), str(tmp_path / "o"), inputs=["code=/tmp"], executor="local", console=QUIET)
+
+
+def test_shipped_mixture_of_web_books_and_code(tmp_path: Path, shared_data: Path) -> None:
+    """pipelines/mixture.yaml as shipped: the web, books and code pipelines each run on
+    real inputs, and one tokenized output holds them at the configured shares."""
+    books = shared_data / "books"
+    book_inputs = [books / "pg972-devils-dictionary" / "972.txt", books / "pg972-devils-dictionary" / "old-dvldc10.txt"]
+    stdlib_json = Path(json.__file__).parent  # real code: the standard library's json package
+    mixture = load_mixture(ROOT / "pipelines" / "mixture.yaml")
+    # Sampling works on whole documents: the books source is one book of about 90k tokens
+    # after dedup, so the total is sized for it to be taken once (rate about 1); the web
+    # sample (5k tokens) is repeated about 100x and the code sampled down.
+    mixture.tokenize.update(total_tokens=600_000, shard_tokens=100_000)
+    out = tmp_path / "mix"
+    manifest = run_mixture(
+        mixture, str(out), executor="local", progress=False, console=QUIET, tokenizer=str(shared_data / GPT_NEO),
+        inputs=[f"web={SAMPLE_WARC}", *(f"books={p}" for p in book_inputs), f"code={stdlib_json}", f"code={ROOT}"],
+    )
+    sources = manifest["mixture"]["sources"]
+    assert set(sources) == {"web", "books", "code"}
+    for name, weight in (("code", 0.15), ("books", 0.15), ("web", 0.7)):
+        assert sources[name]["weight"] == weight
+        # Whole documents are kept or dropped, by token-tracking selection: each share is
+        # within about one document of its weight (measured 0.147 code, 0.163 books, 0.690
+        # web with this seed; books is one 99k-token book).
+        assert sources[name]["sampling"] == "tracked"
+        assert sources[name]["achieved"] == pytest.approx(weight, abs=0.025)
+    assert manifest["totals"]["tokens"] == pytest.approx(600_000, rel=0.1)
+    assert sources["web"]["rate"] > 50 and sources["code"]["rate"] < 1
+    # each source's curation is on disk and in the manifest
+    books_stats = json.loads((out / "sources" / "books" / "stats.json").read_text())
+    dedup = {s["stage"]: s["dropped"] for s in books_stats["stages"]}["minhash_dedup"]
+    assert dedup == {"near_duplicate": 1}  # the two editions of the dictionary
+    code_data = pq.read_table(out / "sources" / "code" / "data", columns=["repo", "path", "language", "license"])
+    repos = set(code_data["repo"].to_pylist())
+    assert repos == {"json", ROOT.name}
+    curate_rows = [r for r in code_data.to_pylist() if r["repo"] == ROOT.name and r["path"] == "curate/mixture.py"]
+    assert curate_rows and curate_rows[0]["language"] == "Python" and curate_rows[0]["license"] == "Apache-2.0"
+    shards = pq.read_table(out / "tokens", columns=["source", "num_tokens"])
+    assert set(shards["source"].to_pylist()) == {"web", "books", "code"}
+    summary = inspect_output(str(out), samples=0, console=QUIET)
+    assert set(summary["sources"]) == {"web", "books", "code"}
+    assert summary["sources"]["books"]["documents"]["kept"] == 1

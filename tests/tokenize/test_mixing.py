@@ -170,3 +170,34 @@ def test_sampling_writes_at_most_shards_squared_files(
     # every shard is within a few percent of the expected size (keys spread evenly)
     sizes = np.array([s["tokens"] for s in manifest["shards"]])
     assert sizes.max() <= 20_000 * 1.15 and sizes.min() >= sizes.mean() * 0.8
+
+
+def test_few_large_documents_reach_their_share(shared_data: Path, gpt_neo: str, tmp_path: Path) -> None:
+    """Three whole books down-sampled to about a third: token-tracking selection takes one
+    of them (an independent draw per book takes none with chance (1 - rate)^3, about one
+    half at this rate)."""
+    books = make_corpus(tmp_path / "books", {name: [book_text(shared_data, name)] for name in ("nowhere", "dictionary", "nowhere-old")})
+    web = make_corpus(tmp_path / "web", {"web": paragraphs(book_text(shared_data, "dictionary-old"))})
+    sources = [Source("books", [str(f) for f in books.files], 0.2), Source("web", [str(f) for f in web.files], 0.8)]
+    for seed in range(4):
+        settings = TokenizedSettings(tokenizer=gpt_neo, seed=seed, total_tokens=300_000, shard_tokens=100_000)
+        manifest = write_tokenized(sources, str(tmp_path / f"out{seed}"), settings, log=quiet)
+        info = manifest["mixture"]["sources"]["books"]
+        assert info["sampling"] == "tracked" and info["rate"] < 0.5
+        assert manifest["totals"]["by_source"]["books"] > 0  # one whole book (about 90-110k tokens)
+        assert manifest["mixture"]["sources"]["web"]["sampling"] == "tracked"
+        assert manifest["mixture"]["sources"]["web"]["achieved"] > 0.6
+
+
+def test_tracked_selection_is_within_one_document() -> None:
+    from curate.tokenize.shards import tracked_selection
+
+    rng = np.random.default_rng(0)
+    tokens = rng.pareto(1.2, 5000).astype(np.int64) * 300 + 10  # heavy-tailed sizes
+    keys = np.arange(5000, dtype=np.uint64) * np.uint64(2654435761)
+    by_key = dict(zip(keys.tolist(), tokens.tolist()))
+    for fraction in (0.05, 0.3, 0.77):
+        chosen = tracked_selection(keys, tokens, fraction, seed=1)
+        taken = sum(by_key[k] for k in chosen.tolist())
+        assert abs(taken - fraction * tokens.sum()) <= tokens.max() / 2 + 1
+        assert len(set(chosen.tolist())) == len(chosen)
