@@ -2,6 +2,10 @@
 
 Accepted: local files and directories, globs, fsspec URLs (``s3://``, ``https://``, ...),
 and Common Crawl ``*.paths.gz`` listings, whose lines are joined to ``paths_base_url``.
+
+A directory stands for the readable files under it, except for a reader that reads whole
+directories (``reads_directories``, e.g. ``format: code``, where a directory is one
+repository): then it is one input, and globs may match directories too.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Iterable
 
 import fsspec
 
-from curate.readers import reader_format_for
+from curate.readers import READERS, reader_format_for
 from curate.readers.base import InputFile
 
 COMMON_CRAWL_BASE_URL = "https://data.commoncrawl.org/"
@@ -42,13 +46,24 @@ def _has_glob(spec: str) -> bool:
     return any(ch in spec for ch in "*?[")
 
 
+def reads_directories(fmt: str | None) -> bool:
+    """Whether the reader of ``fmt`` takes a whole directory as one input."""
+    return bool(getattr(READERS.get(fmt or ""), "reads_directories", False))
+
+
 def expand_inputs(
     specs: Iterable[str],
     paths_base_url: str = COMMON_CRAWL_BASE_URL,
     storage_options: dict | None = None,
     limit: int | None = None,
+    fmt: str | None = None,
 ) -> list[InputFile]:
-    """Resolve input specs to files; raises :class:`InputError` naming a missing input."""
+    """Resolve input specs to files; raises :class:`InputError` naming a missing input.
+
+    ``fmt`` is the input format; with a reader that reads directories a directory is
+    kept as one input (see the module docstring).
+    """
+    whole_dirs = reads_directories(fmt)
     found: dict[str, InputFile] = {}
     for spec in specs:
         spec = str(spec)
@@ -73,7 +88,7 @@ def expand_inputs(
             if not matches:
                 raise InputError(f"input {spec}: the pattern matches no files")
             for path in matches:
-                if reader_format_for(path) or fs.isfile(path):
+                if reader_format_for(path) or fs.isfile(path) or (whole_dirs and fs.isdir(path)):
                     found.setdefault(url_of(path), InputFile(url_of(path)))
             continue
         if remote and protocol in ("http", "https"):
@@ -83,7 +98,10 @@ def expand_inputs(
             is_dir = fs.isdir(spec)
         except Exception as exc:  # remote listing errors: name the input
             raise InputError(f"input {spec}: cannot access it ({exc})") from exc
-        if is_dir:
+        if is_dir and whole_dirs:
+            directory = url_of(spec.rstrip("/") or spec)
+            found.setdefault(directory, InputFile(directory))
+        elif is_dir:
             files = sorted(p for p in fs.find(spec) if reader_format_for(p))
             if not files:
                 raise InputError(f"input {spec}: the directory holds no readable files (WARC, JSONL, Parquet)")

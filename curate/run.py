@@ -60,7 +60,7 @@ def _pick_format(pipeline: Pipeline, inputs: list[InputFile]) -> str:
     if unknown:
         raise RunError(
             f"cannot tell the format of {unknown[0]} from its name; "
-            "set input.format in the pipeline (warc, jsonl or parquet)"
+            "set input.format in the pipeline (warc, jsonl, parquet, text, epub or html; code for repositories)"
         )
     return "auto"
 
@@ -116,7 +116,7 @@ def run_pipeline(
     specs = list(inputs or pipeline.input.paths or [])
     if not specs:
         raise RunError("no inputs: pass --input PATH (or set input.paths in the pipeline)")
-    files = expand_inputs(specs, pipeline.input.paths_base_url, pipeline.input.storage_options, pipeline.input.limit)
+    files = expand_inputs(specs, pipeline.input.paths_base_url, pipeline.input.storage_options, pipeline.input.limit, fmt=pipeline.input.format)
     fmt = _pick_format(pipeline, files)
     reader_options = {"batch_rows": pipeline.execution.batch_rows, **pipeline.input.options}
     if pipeline.input.storage_options:

@@ -1,16 +1,21 @@
 """curate's filter library (installed as ``curate.filters``)."""
 
+from curate.filters.books import BookQualityFilter
 from curate.filters.c4 import C4QualityFilter
 from curate.filters.classifier import FastTextClassifierFilter
+from curate.filters.code import CodeQualityFilter
 from curate.filters.fineweb import FineWebQualityFilter
 from curate.filters.gopher import GopherQualityFilter, GopherRepetitionFilter
 from curate.filters.language import LanguageFilter
 from curate.filters.normalize import FixMojibake, NormalizeWhitespace, RemoveControlChars
 from curate.filters.pii import PIIMasker
+from curate.filters.secrets import SecretsRedactor
 from curate.filters.url import URLFilter
 
 __all__ = [
+    "BookQualityFilter",
     "C4QualityFilter",
+    "CodeQualityFilter",
     "FastTextClassifierFilter",
     "FineWebQualityFilter",
     "FixMojibake",
@@ -20,5 +25,6 @@ __all__ = [
     "NormalizeWhitespace",
     "PIIMasker",
     "RemoveControlChars",
+    "SecretsRedactor",
     "URLFilter",
 ]

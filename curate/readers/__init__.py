@@ -9,6 +9,8 @@ from typing import Any
 import pyarrow as pa
 
 from curate.readers.base import InputFile, Reader, ReadReport
+from curate.readers.books import EpubReader, HtmlBookReader, TextBookReader
+from curate.readers.code import CodeReader
 from curate.readers.jsonl import JsonlReader, ParquetReader
 from curate.readers.warc import WarcReader
 
@@ -16,6 +18,10 @@ READERS: dict[str, type[Reader]] = {
     "warc": WarcReader,
     "jsonl": JsonlReader,
     "parquet": ParquetReader,
+    "code": CodeReader,
+    "text": TextBookReader,
+    "epub": EpubReader,
+    "html": HtmlBookReader,
 }
 
 
@@ -53,7 +59,7 @@ class FormatDispatchReader(Reader):
     def read(self, source: InputFile, report: ReadReport) -> Iterator[pa.Table]:
         fmt = reader_format_for(source.path)
         if fmt is None:
-            report.damaged = "unknown file type: name it .warc.gz, .arc.gz, .jsonl(.gz) or .parquet, or set input.format"
+            report.damaged = "unknown file type: name it .warc.gz, .arc.gz, .jsonl(.gz), .parquet, .txt, .epub or .htm(l), or set input.format"
             return iter(())
         return self._reader_for(fmt).read(source, report)
 
@@ -74,12 +80,16 @@ def build_reader(fmt: str, options: dict[str, Any] | None = None) -> Reader:
 
 __all__ = [
     "READERS",
+    "CodeReader",
     "InputFile",
     "JsonlReader",
     "ParquetReader",
     "ReadReport",
     "Reader",
     "WarcReader",
+    "EpubReader",
+    "HtmlBookReader",
+    "TextBookReader",
     "build_reader",
     "reader_format_for",
 ]

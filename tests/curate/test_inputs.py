@@ -43,7 +43,7 @@ def _paths(files) -> list[str]:
     [
         pytest.param(
             ["."],
-            ["a.warc.gz", "b.jsonl", "sub/c.arc.gz", "sub/d.jsonl.gz", "sub/deeper/e.parquet", "sub/deeper/f.warc.wet.gz"],
+            ["a.warc.gz", "b.jsonl", "notes.txt", "sub/c.arc.gz", "sub/d.jsonl.gz", "sub/deeper/e.parquet", "sub/deeper/f.warc.wet.gz"],
             id="directory-recursive",
         ),
         pytest.param(["sub/deeper"], ["sub/deeper/e.parquet", "sub/deeper/f.warc.wet.gz"], id="subdirectory"),

@@ -595,7 +595,11 @@ def test_parquet_unreadable(tmp_path, make, message):
         ("https://h/a.jsonl.zst?sig=abc", "jsonl"),
         ("a.parquet", "parquet"),
         ("a.pq", "parquet"),
-        ("a.txt", None),
+        ("a.txt", "text"),
+        ("a.txt.gz", "text"),
+        ("book.epub", "epub"),
+        ("pg972-h.htm", "html"),
+        ("a.csv", None),
         ("a.warc.paths.gz", None),
         ("warc", None),
     ],
@@ -631,7 +635,7 @@ def test_build_reader(fmt, options, expected):
 def test_auto_reader_dispatch(tmp_path, synthetic_warc):
     warc_path, _ = synthetic_warc
     jsonl = _write_jsonl(tmp_path / "d.jsonl", [json.dumps({"content": "hi"})])
-    unknown = tmp_path / "notes.txt"
+    unknown = tmp_path / "notes.csv"
     unknown.write_text("hello")
     reader = build_reader("auto", {"text_field": "content", "max_payload_bytes": MAX_PAYLOAD})
     table, report = read_all(reader, jsonl)
