@@ -44,7 +44,7 @@ from curate.dedup.minhash import byte_hashes, mix64
 from curate.dedup.tasks import LocalRunner, TaskRunner
 from curate.dedup.workdir import WorkDir
 from curate.schema import ID, TEXT
-from curate.tokenize.stage import encode_texts
+from curate.tokenize.stage import finish_encoding, start_encoding
 from curate.tokenize.tokenizer import load_tokenizer, token_dtype
 
 FORMAT = "curate.tokenized/1"
@@ -114,13 +114,19 @@ def _tokenize_task(spec: dict[str, Any]) -> dict[str, Any]:
             if table.num_rows:
                 yield table
 
-    def encode(table: pa.Table) -> tuple[pa.Array, pa.Array]:
-        if "input_ids" in table.column_names and settings.get("reuse_ids"):
-            input_ids = table["input_ids"].combine_chunks().cast(pa.list_(dtype))
-            return input_ids, pc.list_value_length(input_ids).cast(pa.int32())
-        return encode_texts(tokenizer, table[TEXT], add_bos, settings["add_eos"])
+    reuse = settings.get("reuse_ids")
 
-    for table, (input_ids, num_tokens) in _overlapped(live_tables(), encode):
+    def encode(table: pa.Table) -> Any:  # on the second thread: the Rust part only
+        if reuse and "input_ids" in table.column_names:
+            return None
+        return start_encoding(tokenizer, table[TEXT])
+
+    for table, raw in _overlapped(live_tables(), encode):
+        if raw is None:
+            input_ids = table["input_ids"].combine_chunks().cast(pa.list_(dtype))
+            num_tokens = pc.list_value_length(input_ids).cast(pa.int32())
+        else:
+            input_ids, num_tokens = finish_encoding(tokenizer, raw, add_bos, settings["add_eos"])
         keep = pc.greater(num_tokens, extra)  # a document with no tokens besides BOS/EOS is empty
         stats["skipped"] += len(num_tokens) - (pc.sum(keep).as_py() or 0)
         ids = table[ID].combine_chunks().filter(keep)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -16,11 +16,19 @@ from curate.tokenize.tokenizer import Tokenizer, ids_to_arrow, load_tokenizer, t
 
 def encode_texts(tokenizer: Tokenizer, texts: pa.Array | pa.ChunkedArray, add_bos: bool, add_eos: bool) -> tuple[pa.Array, pa.Array]:
     """``(input_ids, num_tokens)`` of a batch of texts (nulls are empty documents)."""
-    values = pc.fill_null(texts, "").to_pylist()
-    ids = tokenizer.encode_batch(values)
+    return finish_encoding(tokenizer, start_encoding(tokenizer, texts), add_bos, add_eos)
+
+
+def start_encoding(tokenizer: Tokenizer, texts: pa.Array | pa.ChunkedArray) -> Any:
+    """The Rust half of :func:`encode_texts` (runs without the GIL)."""
+    return tokenizer.encode_batch_raw(pc.fill_null(texts, "").to_pylist())
+
+
+def finish_encoding(tokenizer: Tokenizer, raw: Any, add_bos: bool, add_eos: bool) -> tuple[pa.Array, pa.Array]:
+    """The Python half of :func:`encode_texts`: ids to Arrow, with BOS / EOS."""
     bos = tokenizer.bos_id if add_bos else None
     eos = tokenizer.eos_id if add_eos else None
-    array, lengths = ids_to_arrow(ids, token_dtype(tokenizer.vocab_size), bos, eos)
+    array, lengths = ids_to_arrow(tokenizer.ids_of(raw), token_dtype(tokenizer.vocab_size), bos, eos)
     return array, pa.array(lengths.astype("int32"))
 
 

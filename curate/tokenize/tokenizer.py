@@ -52,12 +52,21 @@ class Tokenizer:
 
     def encode_batch(self, texts: list[str], threads: int | None = None) -> list[list[int]]:
         """Token ids of each text, without special tokens."""
+        return self.ids_of(self.encode_batch_raw(texts, threads))
+
+    def encode_batch_raw(self, texts: list[str], threads: int | None = None) -> Any:
+        """The library's own batch result (the Rust part of encoding, without the GIL);
+        :meth:`ids_of` turns it into id lists.  Split so a caller can encode the next batch
+        while it converts this one."""
         if self.kind == "hf":
             # encode_batch_fast (tokenizers >= 0.20) skips the character offsets, which
             # nothing here needs: about 1.6x the tokens per CPU-second of encode_batch.
             encode = getattr(self.backend, "encode_batch_fast", self.backend.encode_batch)
-            return [e.ids for e in encode(texts, add_special_tokens=False)]
+            return encode(texts, add_special_tokens=False)
         return self.backend.encode_ordinary_batch(texts, num_threads=threads or os.cpu_count() or 1)
+
+    def ids_of(self, raw: Any) -> list[list[int]]:
+        return [e.ids for e in raw] if self.kind == "hf" else raw
 
     def decode(self, ids: Any) -> str:
         ids = [int(i) for i in ids]
