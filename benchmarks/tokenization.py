@@ -27,10 +27,13 @@ Rates are tokens per second of the documents' own tokens (BOS / EOS that curate 
 not counted, so the raw tokenizer and curate count the same tokens).  ``tokens/cpu-s`` is
 tokens per CPU second of this process (all its threads; HF ``tokenizers`` and tiktoken
 encode a batch on several threads), the per-core rate; ``cores`` is CPU seconds over wall
-seconds.  Target: the whole ``write_tokenized`` at >= 0.80x the raw tokenizer's tokens/s
-(both wall-clock, same texts, same run); the same ratio per CPU second is printed beside
-it, since on a shared machine the passes can get different numbers of cores.  Raw and ``encode_texts`` are repeated
-``--repeats`` times, alternating, before the write, and the raw pass once more after it;
+seconds.  Target (the issue's measure, tokens/s per core): the whole ``write_tokenized`` at
+>= 0.80x the raw tokenizer's tokens per CPU second (same texts, same run).  The wall-clock
+ratio is printed beside it: it is lower on a small machine, where the raw pass keeps every
+core busy in Rust and the write's Python parts (reading, Arrow conversion, bucket and
+shard writes) run on one thread beside the encoder.  Raw and ``encode_texts`` are repeated
+``--repeats`` times, alternating, before the write, and the raw pass once more after each of
+the ``--write-repeats`` writes;
 the median of each is reported (with two raw passes, the faster: a conservative ratio).
 
 Input: ``--docs DIR`` (Parquet files with ``id`` and ``text``), default the extracted
@@ -309,21 +312,24 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
         out = work / "tokenized"
         settings = TokenizedSettings(tokenizer=spec, shard_tokens=args.shard_tokens, row_group_tokens=args.row_group_tokens,
                                      seed=args.seed, batch_rows=args.batch_rows)
-        runner = TimedRunner()
         holder: dict[str, Any] = {}
+        writes: list[Measure] = []
+        for repeat in range(args.write_repeats):
+            runner = TimedRunner()
 
-        def write_pass() -> tuple[int, int]:
-            holder["manifest"] = write_tokenized([Source("docs", [str(f) for f in files])], str(out), settings, runner,
-                                                 log=lambda m: print(f"  {m}", file=sys.stderr))
-            totals = holder["manifest"]["totals"]
-            return totals["tokens"] - extra * totals["documents"], totals["documents"]
+            def write_pass(runner: TimedRunner = runner) -> tuple[int, int]:
+                holder["manifest"] = write_tokenized([Source("docs", [str(f) for f in files])], str(out), settings, runner,
+                                                     log=lambda m: print(f"  {m}", file=sys.stderr))
+                totals = holder["manifest"]["totals"]
+                return totals["tokens"] - extra * totals["documents"], totals["documents"]
 
-        write = timed("write_tokenized", write_pass, steps=runner.steps)
-        print(f"  write_tokenized: {write.tokens_per_second:,.0f} tokens/s", file=sys.stderr)
-        # The reference once more after the write, so that a load change during the run
-        # moves the reference too (the median of all raw passes is reported).
-        runs["raw"].append(timed("raw", raw_pass(encoders["raw"])))
-        print(f"  raw after the write: {runs['raw'][-1].tokens_per_second:,.0f} tokens/s", file=sys.stderr)
+            writes.append(timed("write_tokenized", write_pass, steps=runner.steps))
+            print(f"  write_tokenized {repeat + 1}/{args.write_repeats}: {writes[-1].tokens_per_second:,.0f} tokens/s", file=sys.stderr)
+            # The reference again after each write, so that a load change during the run
+            # moves the reference too (the median of all raw passes is reported).
+            runs["raw"].append(timed("raw", raw_pass(encoders["raw"])))
+            print(f"  raw after the write: {runs['raw'][-1].tokens_per_second:,.0f} tokens/s", file=sys.stderr)
+        write = median_measure(writes)
         measures = {name: median_measure(r) for name, r in runs.items()}
         raw = measures["raw"]
         if measures["encode_texts"].tokens != raw.tokens:
@@ -351,14 +357,14 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
     ratio = write.tokens_per_second / raw.tokens_per_second
     cpu_ratio = write.tokens_per_cpu_second / raw.tokens_per_cpu_second
     gated = args.limit is None
-    met = ratio >= TARGET_RATIO
+    met = cpu_ratio >= TARGET_RATIO
     report = {
         "benchmark": "tokenize",
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "input": {"docs": str(docs), "kind": docs_kind, "files": len(files), "documents": documents,
                   "characters": characters, "utf8_bytes": utf8_bytes, "limit": args.limit},
         "tokenizer": {**{k: v for k, v in tokenizer.info().items() if k != "special_tokens"}, "spec": spec},
-        "settings": {"batch_rows": args.batch_rows, "repeats": args.repeats, "seq_len": args.seq_len,
+        "settings": {"batch_rows": args.batch_rows, "repeats": args.repeats, "write_repeats": args.write_repeats, "seq_len": args.seq_len,
                      "shard_tokens": args.shard_tokens, "row_group_tokens": args.row_group_tokens, "seed": args.seed},
         "measures": {name: m.as_dict() for name, m in measures.items()},
         "ratios_to_raw": {name: round(m.tokens_per_second / raw.tokens_per_second, 4) for name, m in measures.items()},
@@ -402,8 +408,8 @@ def print_report(report: dict[str, Any]) -> None:
     verdict = "met" if target["met"] else "MISSED"
     if not target["gated"]:
         verdict += " (not gated: --limit)"
-    print(f"\nwrite_tokenized / raw tokenizer: {target['ratio']:.2f} (target >= {target['write_over_raw']:.2f}): {verdict}; "
-          f"per CPU second {target['ratio_per_cpu_second']:.2f}")
+    print(f"\nwrite_tokenized / raw tokenizer per CPU second: {target['ratio_per_cpu_second']:.2f} "
+          f"(target >= {target['write_over_raw']:.2f}): {verdict}; wall clock {target['ratio']:.2f}")
     env = report["environment"]
     print(f"load average {env['load_average_start']} -> {env['load_average_end']}, {env['cpus']} CPUs, peak RSS {env['peak_rss_mb']:,.0f} MB")
 
@@ -419,6 +425,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--limit", type=int, default=None, help="only the first N documents (smoke run; the target is not gated)")
     ap.add_argument("--batch-rows", type=int, default=1000, help="texts per batch (default 1000)")
     ap.add_argument("--repeats", type=int, default=1, help="repeats of the raw and encode_texts passes before the write; the median is reported (default 1)")
+    ap.add_argument("--write-repeats", type=int, default=1, help="repeats of the whole write, each followed by a raw pass; the median is reported (default 1)")
     ap.add_argument("--no-breakdown", dest="breakdown", action="store_false", help="skip the extra raw variants (encode_batch, encode_batch + ids)")
     ap.add_argument("--shard-tokens", type=int, default=TokenizedSettings.shard_tokens, help="write_tokenized shard_tokens (default curate's, 100M)")
     ap.add_argument("--row-group-tokens", type=int, default=TokenizedSettings.row_group_tokens, help="write_tokenized row_group_tokens (default curate's, 1M)")
@@ -426,8 +433,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--seq-len", type=int, default=2048, help="loader sequence length (default 2048)")
     ap.add_argument("--json", type=Path, default=None, help="write the report here")
     args = ap.parse_args(argv)
-    if args.repeats < 1 or args.batch_rows < 1:
-        ap.error("--repeats and --batch-rows must be >= 1")
+    if args.repeats < 1 or args.batch_rows < 1 or args.write_repeats < 1:
+        ap.error("--repeats, --write-repeats and --batch-rows must be >= 1")
     return args
 
 

@@ -27,6 +27,10 @@ TMP_PREFIX = ".tmp-"
 @dataclass
 class WorkDir:
     root: str
+    # Parquet compression of the files written: zstd level 1 by default; "none" for data
+    # that is written once and read once on fast storage (token ids: about 3x faster to
+    # write and read back than zstd, at 3x the bytes).
+    compression: str = "zstd"
 
     def __post_init__(self) -> None:
         if "://" not in self.root:
@@ -49,7 +53,10 @@ class WorkDir:
         self.fs.makedirs(directory, exist_ok=True)
         tmp = f"{directory}/{TMP_PREFIX}{name}.{uuid.uuid4().hex[:8]}"
         with self.fs.open(tmp, "wb") as f:
-            pq.write_table(table, f, compression="zstd", compression_level=1)
+            if self.compression == "zstd":
+                pq.write_table(table, f, compression="zstd", compression_level=1)
+            else:
+                pq.write_table(table, f, compression=self.compression, use_dictionary=False)
         self._commit(tmp, final)
 
     def open_writer(self, final: str, schema: pa.Schema) -> AtomicParquetWriter:
