@@ -203,12 +203,16 @@ def _add_score_columns(table: pa.Table, scores: Any, default_name: str) -> pa.Ta
     for column_name, values in items:
         if not isinstance(values, (pa.Array, pa.ChunkedArray)):
             values = pa.array(values)
-        idx = table.schema.get_field_index(column_name)
-        if idx >= 0:
-            table = table.set_column(idx, column_name, values)
-        else:
-            table = table.append_column(column_name, values)
+        table = put_column(table, column_name, values)
     return table
+
+
+def put_column(table: pa.Table, name: str, values: pa.Array | pa.ChunkedArray) -> pa.Table:
+    """``table`` with column ``name`` replaced by ``values``, or appended when absent."""
+    idx = table.schema.get_field_index(name)
+    if idx >= 0:
+        return table.set_column(idx, name, values)
+    return table.append_column(name, values)
 
 
 def mark_dropped(table: pa.Table, reasons: pa.Array) -> pa.Table:

@@ -24,6 +24,7 @@ from curate.schema import TEXT
 from curate.stage import Filter
 
 from .text import (
+    ScoreBounds,
     as_string_array,
     first_failure,
     float_column,
@@ -171,17 +172,10 @@ class BookQualityFilter(Filter):
         }
 
     def keep(self, score: dict[str, pa.Array]) -> pa.Array:
-        values = {k: to_numpy(v).astype(np.float64) for k, v in score.items()}
-        n = len(values["book_word_count"])
-        none = np.zeros(n, dtype=bool)
-
         # A value not measured (NaN: no words, or a rule that does not fit the language)
         # fails no rule.
-        def below(column: str, limit: float | None) -> np.ndarray:
-            return none if limit is None else values[column] < limit
-
-        def above(column: str, limit: float | None) -> np.ndarray:
-            return none if limit is None else values[column] > limit
+        bounds = ScoreBounds(score, "book_word_count")
+        n, above, below = bounds.n, bounds.above, bounds.below
 
         return first_failure(
             [

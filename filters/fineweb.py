@@ -14,6 +14,7 @@ from .base import WordFilter
 from .text import (
     PY_WHITESPACE,
     TERMINAL_PUNCTUATION,
+    ScoreBounds,
     as_string_array,
     char_class,
     count_words,
@@ -106,9 +107,8 @@ class FineWebQualityFilter(WordFilter):
         return to_numpy(pc.match_substring_regex(lines, pattern)).astype(bool)
 
     def keep(self, score: dict[str, pa.Array]) -> pa.Array:
-        values = {k: to_numpy(v).astype(np.float64) for k, v in score.items()}
-        n = len(values["fineweb_line_count"])
-        none = np.zeros(n, dtype=bool)
+        bounds = ScoreBounds(score, "fineweb_line_count")
+        values, n, none, above = bounds.values, bounds.n, bounds.none, bounds.above
         punct = values["fineweb_line_punct_ratio"]
         if self.line_punct_thr is None:
             low_punct = none
@@ -116,9 +116,6 @@ class FineWebQualityFilter(WordFilter):
             low_punct = punct < self.line_punct_thr
             if self.line_punct_exclude_zero:
                 low_punct &= punct != 0
-
-        def above(column: str, limit: float | None) -> np.ndarray:
-            return none if limit is None else values[column] > limit
 
         return first_failure(
             [

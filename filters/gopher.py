@@ -19,6 +19,7 @@ from .stopwords import STOP_WORDS, stop_words_language
 from .text import (
     PY_WHITESPACE,
     SYMBOL_CHARS,
+    ScoreBounds,
     Words,
     as_string_array,
     char_class,
@@ -159,18 +160,8 @@ class GopherQualityFilter(WordFilter):
         return out
 
     def keep(self, score: dict[str, pa.Array]) -> pa.Array:
-        values = {k: to_numpy(v) for k, v in score.items()}
-        n = len(values["gopher_word_count"])
-
-        def above(column: str, limit: float | None) -> np.ndarray:
-            if limit is None:
-                return np.zeros(n, dtype=bool)
-            return values[column].astype(np.float64) > limit  # NaN (not measured) passes
-
-        def below(column: str, limit: float | None) -> np.ndarray:
-            if limit is None:
-                return np.zeros(n, dtype=bool)
-            return values[column].astype(np.float64) < limit
+        bounds = ScoreBounds(score, "gopher_word_count")
+        n, above, below = bounds.n, bounds.above, bounds.below
 
         return first_failure(
             [
@@ -410,12 +401,8 @@ class GopherRepetitionFilter(WordFilter):
         return scores
 
     def keep(self, score: dict[str, pa.Array]) -> pa.Array:
-        values = {k: to_numpy(v).astype(np.float64) for k, v in score.items()}
-        n = len(values["gopher_dup_para_frac"])
-        none = np.zeros(n, dtype=bool)
-
-        def above(column: str, limit: float | None) -> np.ndarray:
-            return none if limit is None else values[column] > limit  # NaN passes
+        bounds = ScoreBounds(score, "gopher_dup_para_frac")
+        values, n, above = bounds.values, bounds.n, bounds.above
 
         empty = np.isnan(values["gopher_dup_para_char_frac"])
         rules = [

@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 
 from curate.registry import register
 from curate.schema import TEXT
-from curate.stage import Stage
+from curate.stage import Stage, put_column
 
 # Noncharacters (they do not occur in real text): SENTINEL protects a value or marks a
 # written placeholder; OPEN and CLOSE bracket a candidate value for a second check (two
@@ -489,9 +489,5 @@ class SecretsRedactor(Stage):
                 )
                 columns.append(("secrets_by_kind", by_kind))
             for name, values in columns:
-                i = table.schema.get_field_index(name)
-                if i >= 0:
-                    table = table.set_column(i, name, values)
-                else:
-                    table = table.append_column(name, values)
+                table = put_column(table, name, values)
         return table

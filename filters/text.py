@@ -1004,6 +1004,25 @@ def cjk_mask(languages: np.ndarray) -> np.ndarray:
     return np.isin(languages, CJK_LANGUAGES)
 
 
+class ScoreBounds:
+    """Masks of the rows whose measured value is beyond a rule's limit, for ``keep()``.
+
+    ``above(column, limit)`` / ``below(column, limit)``: a rule whose limit is None fails
+    no row, and a value not measured (NaN) fails no rule.
+    """
+
+    def __init__(self, score: dict[str, pa.Array], count_column: str) -> None:
+        self.values = {k: to_numpy(v).astype(np.float64) for k, v in score.items()}
+        self.n = len(self.values[count_column])
+        self.none = np.zeros(self.n, dtype=bool)
+
+    def above(self, column: str, limit: float | None) -> np.ndarray:
+        return self.none if limit is None else self.values[column] > limit
+
+    def below(self, column: str, limit: float | None) -> np.ndarray:
+        return self.none if limit is None else self.values[column] < limit
+
+
 def first_failure(rules: Iterable[tuple[str, np.ndarray]], n: int) -> pa.Array:
     """The name of the first rule (in order) that fails on each row, null where none does.
     ``rules`` are ``(reason, failed)`` pairs with a boolean ``failed`` per row."""
