@@ -145,6 +145,17 @@ def _cmd_train_classifier(args: argparse.Namespace) -> int:
     return 0
 
 
+def _execution_options(parser: argparse.ArgumentParser, output: bool) -> None:
+    """Where a command runs (``--executor``, ``--ray-address``, ``--num-cpus``) and, for
+    commands that write a run output, ``--overwrite`` and ``--quiet``."""
+    parser.add_argument("--executor", choices=["ray", "local"], default="ray", help="'local' runs in this process without Ray")
+    parser.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"), help="Ray cluster to run on (default: start a local Ray)")
+    parser.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray")
+    if output:
+        parser.add_argument("--overwrite", action="store_true", help="delete earlier output in the directory and start fresh")
+        parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="curate", description="Curate pre-training data on Ray.")
     parser.add_argument("--version", action="version", version=f"curate {__version__}")
@@ -154,14 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("pipeline", help="pipeline YAML file (see pipelines/)")
     run.add_argument("--input", "-i", nargs="+", action="extend", help="files, directories, globs, URLs (s3://, https://) or *.paths.gz listings; for a mixture NAME=PATH per source")
     run.add_argument("--output", "-o", help="output directory (local path or URL)")
-    run.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"), help="Ray cluster to run on (default: start a local Ray)")
-    run.add_argument("--executor", choices=["ray", "local"], default="ray", help="'local' runs in this process without Ray (debugging)")
-    run.add_argument("--overwrite", action="store_true", help="delete earlier output in the directory and start fresh")
     run.add_argument("--paths-base-url", help="prefix for the lines of a warc.paths.gz listing (default https://data.commoncrawl.org/)")
     run.add_argument("--limit", type=int, help="process only the first N inputs")
-    run.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray")
-    run.add_argument("--quiet", "-q", action="store_true", help="no progress display")
     run.add_argument("--tokenizer", help="mixture pipelines: the tokenizer (tokenizer.json path, tiktoken:NAME or hub name), replacing tokenize.tokenizer")
+    _execution_options(run, output=True)
     run.set_defaults(func=_cmd_run)
 
     dedup = sub.add_parser(
@@ -187,11 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     dedup.add_argument("--format", default="auto", choices=["auto", "parquet", "jsonl"], help="input format (default: by file name)")
     dedup.add_argument("--text-field", default="text", help="column holding the text (default text)")
     dedup.add_argument("--id-field", default="id", help="column holding the document id (default id; derived from the row when absent)")
-    dedup.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"), help="Ray cluster to run on (default: start a local Ray)")
-    dedup.add_argument("--executor", choices=["ray", "local"], default="ray", help="'local' runs in this process without Ray")
-    dedup.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray")
-    dedup.add_argument("--overwrite", action="store_true", help="delete earlier output in the directory and start fresh")
-    dedup.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    _execution_options(dedup, output=True)
     dedup.set_defaults(func=_cmd_dedup)
 
     tok = sub.add_parser(
@@ -214,9 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     tok.add_argument("--eos", action=argparse.BooleanOptionalAction, default=True, help="add EOS to each document (default on)")
     tok.add_argument("--text-field", default="text")
     tok.add_argument("--id-field", default="id")
-    tok.add_argument("--executor", choices=["ray", "local"], default="ray", help="'local' runs in this process without Ray")
-    tok.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"))
-    tok.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray")
+    _execution_options(tok, output=False)
     tok.set_defaults(func=_cmd_tokenize)
 
     explain = sub.add_parser("explain", help="print how a pipeline will run")

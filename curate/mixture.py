@@ -26,7 +26,6 @@ mixture file, every source pipeline's configuration and per-source figures.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,7 +214,7 @@ def _run_sources(
             source.pipeline, inputs=source.inputs or None, output=target, executor=executor,
             ray_address=ray_address, progress=progress, console=console,
         )
-        files = [f"{target}/{f['path']}" for f in _data_files(target)]
+        files = [f["path"] for f in result.files if f["kind"] == "data"]
         if not files:
             raise RunError(f"source {source.name}: its pipeline kept no documents ({result.rejected:,} rejected); see curate inspect {target}")
         sources.append(Source(source.name, files, source.weight))
@@ -225,15 +224,6 @@ def _run_sources(
                                log=lambda m: console.print(escape(m)))
     manifest["sources"] = summaries
     return manifest
-
-
-def _data_files(output: str) -> list[dict[str, Any]]:
-    """The data parts a finished ``curate run`` output lists in its manifest."""
-    import fsspec
-
-    with fsspec.open(f"{output}/manifest.json", "r") as f:
-        manifest = json.load(f)
-    return [f for f in manifest.get("files", []) if f["kind"] == "data"]
 
 
 __all__ = ["Mixture", "MixtureSource", "assign_inputs", "is_mixture_file", "load_mixture", "run_mixture"]

@@ -24,7 +24,8 @@ from curate.stage import Stage
 # A noncharacter (U+FDD0): it does not occur in real text, and Arrow strings carry it
 # fine.  Inserted before a span to protect it from the masking patterns, removed after.
 SENTINEL = "\ufdd0"
-_S = r"\x{FDD0}"
+SENTINEL_RE = r"\x{FDD0}"  # the same character in an RE2 pattern
+_S = SENTINEL_RE
 
 # -- emails -------------------------------------------------------------------------------
 # The practical subset of RFC 5322: a dot-separated local part of letters, digits and

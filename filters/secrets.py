@@ -41,13 +41,15 @@ from curate.registry import register
 from curate.schema import TEXT
 from curate.stage import Stage, put_column
 
-# Noncharacters (they do not occur in real text): SENTINEL protects a value or marks a
-# written placeholder; OPEN and CLOSE bracket a candidate value for a second check (two
-# characters, so that the check never spans the text between two candidates).
-SENTINEL = "\ufdd0"
+from .pii import SENTINEL, SENTINEL_RE
+
+# Noncharacters (they do not occur in real text): SENTINEL (the PII masker's) protects a
+# value or marks a written placeholder; OPEN and CLOSE bracket a candidate value for a
+# second check (two characters, so that the check never spans the text between two
+# candidates).
 OPEN = "\ufdd1"
 CLOSE = "\ufdd2"
-_S = r"\x{FDD0}"
+_S = SENTINEL_RE
 _O = r"\x{FDD1}"
 _C = r"\x{FDD2}"
 _M = _O + _C  # both, for character classes

@@ -84,7 +84,9 @@ class WorkDir:
         order = np.argsort(partition, kind="stable")
         sorted_parts = partition[order]
         bounds = np.searchsorted(sorted_parts, np.arange(partitions + 1))
-        table = table.take(pa.array(order))
+        # take() on a many-chunk list column (token ids) is about 3x slower than on one
+        # contiguous table; combining a single-chunk table copies nothing.
+        table = table.combine_chunks().take(pa.array(order))
         files = 0
         for p in range(partitions):
             lo, hi = int(bounds[p]), int(bounds[p + 1])

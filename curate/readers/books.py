@@ -83,6 +83,8 @@ class _BookReader(Reader):
 
     schema: ClassVar[pa.Schema] = BOOK_SCHEMA
     book_format: ClassVar[str] = "text"
+    # how the file is opened (an EPUB is a zip: read as is)
+    file_compression: ClassVar[str | None] = "infer"
 
     rdf: bool = True
     max_bytes: int = 256 << 20
@@ -151,6 +153,14 @@ class _BookReader(Reader):
         yield self._table(row)
 
     def _read_book(self, source: InputFile, report: ReadReport) -> dict[str, Any]:
+        raw = self._read_file(source, self.file_compression)
+        if raw is None:
+            return self._rejected(source, report, "file_too_large")
+        report.bytes_read += len(raw)
+        return self._book(raw, source, report)
+
+    def _book(self, raw: bytes, source: InputFile, report: ReadReport) -> dict[str, Any]:
+        """The row of one book from the file's bytes."""
         raise NotImplementedError
 
 
@@ -172,12 +182,8 @@ class TextBookReader(_BookReader):
 
     gutenberg: str | bool = "auto"
 
-    def _read_book(self, source: InputFile, report: ReadReport) -> dict[str, Any]:
+    def _book(self, raw: bytes, source: InputFile, report: ReadReport) -> dict[str, Any]:
         mode = _gutenberg_mode(self.gutenberg)
-        raw = self._read_file(source)
-        if raw is None:
-            return self._rejected(source, report, "file_too_large")
-        report.bytes_read += len(raw)
         text = decode_html(raw, declared_encoding(raw))
         metadata: dict[str, Any] = {}
         book_format = "text"
@@ -222,18 +228,15 @@ class EpubReader(_BookReader):
     name = "epub"
     extensions: ClassVar[tuple[str, ...]] = (".epub",)
     book_format: ClassVar[str] = "epub"
+    file_compression: ClassVar[str | None] = None
 
     skip_types: list[str] | None = None
     keep_nonlinear: bool = False
     footnotes: str = "end"
     gutenberg: str | bool = "auto"
 
-    def _read_book(self, source: InputFile, report: ReadReport) -> dict[str, Any]:
+    def _book(self, raw: bytes, source: InputFile, report: ReadReport) -> dict[str, Any]:
         mode = _gutenberg_mode(self.gutenberg)
-        raw = self._read_file(source, compression=None)
-        if raw is None:
-            return self._rejected(source, report, "file_too_large")
-        report.bytes_read += len(raw)
         skip = DEFAULT_SKIP_TYPES if self.skip_types is None else tuple(self.skip_types)
         try:
             book = read_epub(
@@ -286,12 +289,8 @@ class HtmlBookReader(_BookReader):
     def _schema(self) -> pa.Schema:
         return BOOK_SCHEMA if self.to_text else HTML_BOOK_SCHEMA
 
-    def _read_book(self, source: InputFile, report: ReadReport) -> dict[str, Any]:
+    def _book(self, raw: bytes, source: InputFile, report: ReadReport) -> dict[str, Any]:
         mode = _gutenberg_mode(self.gutenberg)
-        raw = self._read_file(source)
-        if raw is None:
-            return self._rejected(source, report, "file_too_large")
-        report.bytes_read += len(raw)
         charset = html_charset(raw)
         metadata: dict[str, Any] = {}
         if mode != "false":

@@ -150,7 +150,7 @@ def _tokenize_task(spec: dict[str, Any]) -> dict[str, Any]:
     if report.damaged:
         raise ValueError(f"{spec['file']}: {report.damaged}; fix or remove the file and run again")
     if pieces:
-        table = pa.concat_tables(pieces).combine_chunks()  # contiguous: the bucket sort's take is ~3x faster
+        table = pa.concat_tables(pieces)
         work.write_partitioned("buckets", f"{spec['source_index']:03d}-{spec['index']:06d}", table.drop_columns(["bucket"]), table["bucket"].to_numpy(), buckets)
     return {**stats, "tokens_per_bucket": tokens_per_bucket.tolist(), "docs_per_bucket": docs_per_bucket.tolist()}
 
@@ -231,7 +231,7 @@ def _sample_task(spec: dict[str, Any]) -> dict[str, Any]:
     def flush() -> None:
         nonlocal held, held_tokens, flushes
         if held:
-            table = pa.concat_tables(held).combine_chunks()
+            table = pa.concat_tables(held)
             shard = (table["key"].to_numpy() % np.uint64(shards)).astype(np.int64)
             work.write_partitioned("mixed", f"g{spec['group']:05d}-{flushes:03d}", table, shard, shards)
             flushes += 1
@@ -265,13 +265,16 @@ def _sample(part: pa.Table, rates: dict[str, float], seed: int, selected: np.nda
     tracked source when its key is in ``selected`` (see :func:`tracked_selection`), else
     with that probability (a seeded draw from its key).  Copies after the first get a new
     key and id ``ID#k``."""
-    names = part["source"].to_numpy(zero_copy_only=False)
-    rate = np.array([rates[name] for name in names])
+    # per-source values through the dictionary of the source column (no per-row lookups)
+    sources = pc.dictionary_encode(part["source"]).combine_chunks()
+    names = sources.dictionary.to_pylist()
+    codes = sources.indices.to_numpy()
+    rate = np.array([rates[name] for name in names], np.float64)[codes]
     keys = part["key"].to_numpy()
     whole = np.floor(rate).astype(np.int64)
     extra = _draw(keys, seed) < rate - whole
     if tracked:
-        in_tracked = np.isin(names, list(tracked))
+        in_tracked = np.array([name in tracked for name in names], bool)[codes]
         chosen = np.isin(keys, selected) if selected is not None and len(selected) else np.zeros(len(keys), bool)
         extra = np.where(in_tracked, chosen, extra)
     copies = whole + extra.astype(np.int64)
@@ -336,17 +339,11 @@ def _shard_task(spec: dict[str, Any]) -> dict[str, Any]:
     return {"documents": table.num_rows, "tokens": int(tokens.sum()), "sources": by_source}
 
 
-def _read(work: WorkDir, path: str) -> pa.Table:
-    import pyarrow.parquet as pq
-
-    with work.fs.open(path, "rb") as f:
-        return pq.read_table(f)
-
-
 def _sum_by(labels: pa.ChunkedArray, values: np.ndarray) -> tuple[list[str], list[int]]:
-    names = labels.to_numpy(zero_copy_only=False)
-    unique, inverse = np.unique(names, return_inverse=True)
-    return list(unique), list(np.bincount(inverse, weights=values).astype(np.int64))
+    """Sum of ``values`` per distinct label (through the label column's dictionary)."""
+    encoded = pc.dictionary_encode(labels).combine_chunks()
+    sums = np.bincount(encoded.indices.to_numpy(), weights=values, minlength=len(encoded.dictionary))
+    return encoded.dictionary.to_pylist(), list(sums.astype(np.int64))
 
 
 def _write_shard(path: str, table: pa.Table, rows_per_group: int) -> None:
