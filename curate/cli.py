@@ -20,7 +20,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         run_mixture(
             load_mixture(args.pipeline), args.output, inputs=args.input, executor=args.executor,
             ray_address=args.ray_address, overwrite=args.overwrite, progress=not args.quiet,
-            tokenizer=args.tokenizer,
+            tokenizer=args.tokenizer, allow_other_files=args.allow_other_files,
         )
         return 0
     if args.tokenizer:
@@ -40,6 +40,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         ray_address=args.ray_address,
         overwrite=args.overwrite,
         progress=not args.quiet,
+        allow_other_files=args.allow_other_files,
     )
     return 0 if result.stats.get("warning") is None else 1
 
@@ -67,6 +68,7 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     run_pipeline(
         pipeline, inputs=args.input, output=args.output, executor=args.executor,
         ray_address=args.ray_address, overwrite=args.overwrite, progress=not args.quiet,
+        allow_other_files=args.allow_other_files,
     )
     return 0
 
@@ -75,7 +77,12 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
     from curate.dedup.tasks import task_runner
     from curate.inputs import expand_inputs
     from curate.pipeline import ExecutionConfig
-    from curate.tokenize.shards import Source, TokenizedSettings, write_tokenized
+    from curate.tokenize.shards import (
+        Source,
+        TokenizedSettings,
+        claim_tokenized_output,
+        write_tokenized,
+    )
 
     sources = []
     for spec in args.mix or []:
@@ -95,8 +102,9 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
         row_group_tokens=args.row_group_tokens, seed=args.seed, total_tokens=args.total_tokens,
         reader={"text_field": args.text_field, "id_field": args.id_field},
     )
+    owner = claim_tokenized_output(args.output, overwrite=args.overwrite, allow_other_files=args.allow_other_files)
     with task_runner(args.executor, ExecutionConfig(num_cpus=args.num_cpus), args.ray_address) as runner:
-        manifest = write_tokenized(sources, args.output, settings, runner, log=lambda m: print(m, file=sys.stderr))
+        manifest = write_tokenized(sources, args.output, settings, runner, log=lambda m: print(m, file=sys.stderr), owner=owner)
     totals = manifest["totals"]
     print(f"done: {totals['documents']:,} documents, {totals['tokens']:,} tokens in {len(manifest['shards'])} shards -> {args.output}")
     for name, info in manifest["mixture"]["sources"].items():
@@ -146,13 +154,16 @@ def _cmd_train_classifier(args: argparse.Namespace) -> int:
 
 
 def _execution_options(parser: argparse.ArgumentParser, output: bool) -> None:
-    """Where a command runs (``--executor``, ``--ray-address``, ``--num-cpus``) and, for
-    commands that write a run output, ``--overwrite`` and ``--quiet``."""
+    """Where a command runs (``--executor``, ``--ray-address``, ``--num-cpus``), what it
+    may do to an existing output (``--overwrite``, ``--allow-other-files``) and, for
+    commands that write a run output, ``--quiet``."""
     parser.add_argument("--executor", choices=["ray", "local"], default="ray", help="'local' runs in this process without Ray")
     parser.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"), help="Ray cluster to run on (default: start a local Ray)")
     parser.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray")
+    parser.add_argument("--overwrite", action="store_true", help="replace the output curate wrote there before (it deletes only files it wrote)")
+    parser.add_argument("--allow-other-files", action="store_true",
+                        help="write into an output folder that also holds files curate did not write (they are never deleted)")
     if output:
-        parser.add_argument("--overwrite", action="store_true", help="delete earlier output in the directory and start fresh")
         parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
 
 

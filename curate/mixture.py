@@ -149,13 +149,18 @@ def run_mixture(
     progress: bool = True,
     console: Any = None,
     tokenizer: str | None = None,
+    allow_other_files: bool = False,
 ) -> dict[str, Any]:
-    """Run every source's pipeline, then write the mixed, tokenized shards; return the manifest."""
+    """Run every source's pipeline, then write the mixed, tokenized shards; return the manifest.
+
+    ``overwrite`` deletes what curate wrote in ``output`` before (never other files).
+    """
     from rich.console import Console
     from rich.markup import escape
 
     from curate.dedup.tasks import task_runner
     from curate.output import OutputLayout
+    from curate.ownership import ForeignFilesError, Ownership
     from curate.pipeline import ExecutionConfig
     from curate.run import RunError
     from curate.tokenize.shards import write_manifest
@@ -168,16 +173,21 @@ def run_mixture(
         options["tokenizer"] = tokenizer
     if not options.get("tokenizer"):
         raise RunError("the mixture names no tokenizer: set tokenize.tokenizer or pass --tokenizer")
-    root = output.rstrip("/")
-    layout = OutputLayout(root)
-    if overwrite and layout.fs.exists(layout.root):
-        layout.fs.rm(layout.root, recursive=True)
+    layout = OutputLayout(output)
+    root = layout.root
+    try:
+        owner = Ownership.claim(root, allow_other_files=allow_other_files, kind="mixture")
+    except ForeignFilesError as exc:
+        raise RunError(str(exc)) from None
+    if overwrite:
+        owner.remove_owned()
     # One Ray for every source's pipeline and the tokenizing tasks (run_pipeline reuses a
     # running Ray instead of starting its own).
     with task_runner(executor, ExecutionConfig(), ray_address) as runner:
-        manifest = _run_sources(mixture, root, options, runner, executor, ray_address, progress, console)
+        manifest = _run_sources(mixture, root, options, runner, executor, ray_address, progress, console, owner,
+                                allow_other_files)
     manifest["seconds"] = round(time.time() - started, 3)
-    write_manifest(root, manifest)
+    write_manifest(root, manifest, owner)
     totals = manifest["totals"]
     console.print(f"[bold]mixture[/bold]: {totals['tokens']:,} tokens of {totals['documents']:,} documents in {len(manifest['shards'])} shards -> {escape(root)}/tokens")
     for name, info in manifest["mixture"]["sources"].items():
@@ -188,7 +198,7 @@ def run_mixture(
 
 def _run_sources(
     mixture: Mixture, root: str, options: dict[str, Any], runner: Any, executor: str,
-    ray_address: str | None, progress: bool, console: Any,
+    ray_address: str | None, progress: bool, console: Any, owner: Any, allow_other_files: bool,
 ) -> dict[str, Any]:
     from rich.markup import escape
 
@@ -212,7 +222,7 @@ def _run_sources(
         console.print(f"[bold]source {escape(source.name)}[/bold]: {escape(source.pipeline.source_file or source.pipeline.name)} -> {escape(target)}")
         result = run_pipeline(
             source.pipeline, inputs=source.inputs or None, output=target, executor=executor,
-            ray_address=ray_address, progress=progress, console=console,
+            ray_address=ray_address, progress=progress, console=console, allow_other_files=allow_other_files,
         )
         files = [f["path"] for f in result.files if f["kind"] == "data"]
         if not files:
@@ -221,7 +231,7 @@ def _run_sources(
         summaries[source.name] = {"output": f"sources/{source.name}", "documents": result.stats["documents"]}
     settings = TokenizedSettings(**options)
     manifest = write_tokenized(sources, root, settings, runner, pipeline=mixture.to_dict(),
-                               log=lambda m: console.print(escape(m)))
+                               log=lambda m: console.print(escape(m)), owner=owner)
     manifest["sources"] = summaries
     return manifest
 

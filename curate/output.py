@@ -16,18 +16,17 @@ and the rows in its parts add up to the rows the reader emitted; resume redoes t
 from __future__ import annotations
 
 import json
-import os
 import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from curate.ownership import JSON_KEY, PARQUET_KEY, TMP_PREFIX, tagged, tmp_name
 from curate.pipeline import OutputConfig
 from curate.readers.base import ReadReport
 from curate.schema import (
@@ -47,9 +46,9 @@ from curate.schema import (
     TEXT,
     URL,
 )
+from curate.storage import commit, filesystem, list_files
 
 PART_NAME = re.compile(r"^part-(?P<key>.+)-(?P<uid>[0-9a-f]{12})\.parquet$")
-TMP_PREFIX = ".tmp-"
 
 
 @dataclass
@@ -62,12 +61,17 @@ class OutputLayout:
     rejects_root: str | None = None
     # An intermediate phase's output keeps each row's origin (see schema.ORIGIN).
     intermediate: bool = False
+    # The output id (curate.ownership): written into every Parquet footer, JSON file and
+    # temporary name, so that curate later deletes and counts only what it wrote.
+    owner_id: str | None = None
 
     def __post_init__(self) -> None:
+        # ``base`` is the root as a full URL (an absolute path locally): every path built
+        # from it, and every sub-layout or work folder built from those, stays on the
+        # output's filesystem (see curate.storage).
+        self.fs, self.base = filesystem(self.root)
         if "://" not in self.root:
-            self.root = os.path.abspath(os.path.expanduser(self.root))
-        self.fs, self.base = fsspec.core.url_to_fs(self.root)
-        self.base = self.base.rstrip("/")
+            self.root = self.base
 
     def path(self, *parts: str) -> str:
         return "/".join([self.base, *parts])
@@ -96,19 +100,18 @@ class OutputLayout:
 
     # -- atomic writes ----------------------------------------------------------------------
     def _commit(self, tmp: str, final: str) -> None:
-        if self.fs.protocol in ("file", "local") or "file" in (self.fs.protocol or ()):
-            os.replace(tmp, final)
-        else:
-            self.fs.mv(tmp, final)
+        commit(self.fs, tmp, final)
 
     def write_text(self, final: str, text: str) -> None:
         directory, name = final.rsplit("/", 1)
-        tmp = f"{directory}/{TMP_PREFIX}{name}.{uuid.uuid4().hex[:8]}"
+        tmp = f"{directory}/{tmp_name(name, self.owner_id)}"
         with self.fs.open(tmp, "w") as f:
             f.write(text)
         self._commit(tmp, final)
 
     def write_json(self, final: str, data: Any) -> None:
+        if self.owner_id and isinstance(data, dict):
+            data = {**data, JSON_KEY: self.owner_id}
         self.write_text(final, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
     def read_json(self, path: str) -> Any:
@@ -117,10 +120,10 @@ class OutputLayout:
 
     def write_parquet(self, directory: str, name: str, table: pa.Table, config: OutputConfig) -> str:
         final = f"{directory}/{name}"
-        tmp = f"{directory}/{TMP_PREFIX}{name}"
+        tmp = f"{directory}/{tmp_name(name, self.owner_id)}"
         with self.fs.open(tmp, "wb") as f:
             pq.write_table(
-                table,
+                tagged(table, self.owner_id),
                 f,
                 compression=config.compression,
                 compression_level=config.compression_level,
@@ -131,15 +134,14 @@ class OutputLayout:
 
     # -- listing ----------------------------------------------------------------------------
     def part_files(self, directory: str) -> list[str]:
-        if not self.fs.exists(directory):
-            return []
-        return sorted(p for p in self.fs.ls(directory, detail=False) if PART_NAME.match(p.rsplit("/", 1)[-1]))
+        return [p for p in list_files(self.fs, directory) if PART_NAME.match(p.rsplit("/", 1)[-1])]
 
     def tmp_files(self) -> list[str]:
+        """Temporary files a killed run of this output left behind (never a user's file)."""
+        prefix = f"{TMP_PREFIX}{self.owner_id}-" if self.owner_id else TMP_PREFIX
         found = []
         for d in (self.data_dir, self.rejects_dir, self.state_dir, self.path("_curate"), self.base):
-            if self.fs.exists(d):
-                found += [p for p in self.fs.ls(d, detail=False) if p.rsplit("/", 1)[-1].startswith(TMP_PREFIX)]
+            found += [p for p in list_files(self.fs, d) if p.rsplit("/", 1)[-1].startswith(prefix)]
         return found
 
     def report_path(self, key: str) -> str:
@@ -208,14 +210,22 @@ def write_parts(layout: OutputLayout, table: pa.Table, config: OutputConfig) -> 
 
 
 def rows_per_input(layout: OutputLayout) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    """Rows written per input key (data + rejects), and every part file with its rows."""
+    """Rows written per input key (data + rejects), and every part file with its rows.
+
+    Only parts written for this output count: a file that merely has a part's name (a
+    user's, or another output's) is not output.
+    """
     counts: dict[str, int] = {}
     files = []
     for kind, directory in (("data", layout.data_dir), ("rejects", layout.rejects_dir)):
         for path in layout.part_files(directory):
             key = part_key(path)
             with layout.fs.open(path, "rb") as f:
-                rows = pq.ParquetFile(f).metadata.num_rows
+                parquet = pq.ParquetFile(f)
+                rows = parquet.metadata.num_rows
+                owner = (parquet.schema_arrow.metadata or {}).get(PARQUET_KEY)
+            if layout.owner_id and (owner or b"").decode() != layout.owner_id:
+                continue
             counts[key] = counts.get(key, 0) + rows
             files.append({"kind": kind, "path": path, "input": key, "rows": rows})
     return counts, files
@@ -223,13 +233,12 @@ def rows_per_input(layout: OutputLayout) -> tuple[dict[str, int], list[dict[str,
 
 def load_reports(layout: OutputLayout) -> dict[str, ReadReport]:
     reports = {}
-    if not layout.fs.exists(layout.state_dir):
-        return reports
-    for path in layout.fs.ls(layout.state_dir, detail=False):
+    for path in list_files(layout.fs, layout.state_dir):
         name = path.rsplit("/", 1)[-1]
         if name.startswith(TMP_PREFIX) or not name.endswith(".json"):
             continue
         data = layout.read_json(path)
+        data.pop(JSON_KEY, None)
         reports[data["key"]] = ReadReport(**data)
     return reports
 
@@ -259,12 +268,3 @@ def plan_resume(layout: OutputLayout, keys: Iterable[str]) -> tuple[set[str], se
     return complete, redo
 
 
-def clear_output(layout: OutputLayout) -> None:
-    """``--overwrite``: remove everything curate wrote in the directory."""
-    for d in (layout.data_dir, layout.rejects_dir, layout.path("_curate")):
-        if layout.fs.exists(d):
-            layout.fs.rm(d, recursive=True)
-    for name in ("stats.json", "manifest.json"):
-        p = layout.path(name)
-        if layout.fs.exists(p):
-            layout.fs.rm(p)

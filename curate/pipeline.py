@@ -64,6 +64,9 @@ class ExecutionConfig:
     num_cpus: int | None = None
     actors_per_stage: int | None = None
     object_store_memory: int | None = None
+    # A shared URL (s3://..., or a mount every node sees) for the intermediate data of
+    # global stages (phase outputs, dedup work folders); default: OUTPUT/_curate.
+    scratch: str | None = None
 
 
 @dataclass

@@ -17,17 +17,18 @@ from curate.execution.progress import ProgressClient, RunProgress
 from curate.inputs import expand_inputs
 from curate.output import (
     OutputLayout,
-    clear_output,
     load_reports,
     part_key,
     plan_resume,
     rows_per_input,
 )
+from curate.ownership import JSON_KEY, ForeignFilesError, Ownership, remove_files
 from curate.pipeline import Pipeline, split_at_global_stages
 from curate.readers import build_reader, reader_format_for
 from curate.readers.base import READ_STAGE, InputFile
 from curate.stage import Stage
 from curate.stats import compute_stats
+from curate.storage import filesystem, join
 
 
 class RunError(RuntimeError):
@@ -105,7 +106,13 @@ def run_pipeline(
     overwrite: bool = False,
     progress: bool = True,
     console: Any = None,
+    allow_other_files: bool = False,
 ) -> RunResult:
+    """Run ``pipeline`` over ``inputs`` into ``output`` (a local path or any fsspec URL).
+
+    ``overwrite`` deletes what curate wrote there before (never other files);
+    ``allow_other_files`` lets the output folder hold files curate did not write.
+    """
     from rich.console import Console
 
     console = console or Console(stderr=True)
@@ -128,8 +135,14 @@ def run_pipeline(
         console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
 
     layout = OutputLayout(output)
+    try:
+        owner = Ownership.claim(layout.root, allow_other_files=allow_other_files)
+    except ForeignFilesError as exc:
+        raise RunError(str(exc)) from None
+    layout.owner_id = owner.output_id
     if overwrite:
-        clear_output(layout)
+        remove_scratch(layout, pipeline)
+        owner.remove_owned()
     run_state = layout.path("_curate", "run.json")
     fingerprint = _stage_fingerprint(pipeline)
     previous: dict[str, Any] = {}
@@ -159,7 +172,7 @@ def run_pipeline(
     has_global = any(p.global_stage is not None for p in phases)
     if previous.get("complete") and previous.get("inputs") == input_keys and len(phases) > 1 and _final_complete(layout, previous):
         console.print(f"[bold]resume[/bold]: {output} is complete; nothing left to do (use --overwrite to start fresh)")
-        reports_layout = _phase_layout(layout, 0, len(phases))
+        reports_layout = _phase_layout(layout, 0, len(phases), pipeline)
     else:
         save_state(False)
         # one Ray for every phase and global stage (the executor reuses a running Ray)
@@ -170,9 +183,8 @@ def run_pipeline(
             )
         if len(phases) > 1 and not pipeline.output.keep_intermediate:
             for i in range(1, len(phases)):
-                phase_layout = _phase_layout(layout, i - 1, len(phases))
-                if phase_layout.fs.exists(phase_layout.data_dir):
-                    phase_layout.fs.rm(phase_layout.data_dir, recursive=True)
+                phase_layout = _phase_layout(layout, i - 1, len(phases), pipeline)
+                remove_files(phase_layout.fs, phase_layout.base, phase_layout.part_files(phase_layout.data_dir))
         save_state(True)
 
     read_seconds = stage_seconds.get(READ_STAGE, 0.0)
@@ -180,6 +192,7 @@ def run_pipeline(
     if global_summaries:
         stats["dedup"] = global_summaries
     stats["seconds_this_run"] = round(time.time() - started, 3)
+    stats[JSON_KEY] = owner.output_id
     layout.write_json(layout.path("stats.json"), stats)
     manifest = {
         "curate_version": __version__,
@@ -219,8 +232,8 @@ def _write_training_shards(pipeline: Pipeline, layout: OutputLayout, executor: s
     with task_runner(executor, pipeline.execution, ray_address) as runner:
         manifest = write_tokenized([Source(pipeline.name, sorted(files))], layout.root, settings, runner,
                                    pipeline=pipeline.to_dict(), log=lambda m: console.print(escape(m)))
-    if not keep_documents and layout.fs.exists(layout.data_dir):
-        layout.fs.rm(layout.data_dir, recursive=True)
+    if not keep_documents:
+        remove_files(layout.fs, layout.base, layout.part_files(layout.data_dir))
     totals = manifest["totals"]
     console.print(f"[bold]tokenized[/bold]: {totals['tokens']:,} tokens of {totals['documents']:,} documents in {len(manifest['shards'])} shards -> {escape(layout.root)}/tokens")
 
@@ -265,10 +278,30 @@ def _clear_phase(layout: OutputLayout, keys: set[str]) -> None:
             layout.fs.rm(layout.report_path(key))
 
 
-def _phase_layout(layout: OutputLayout, index: int, count: int) -> OutputLayout:
+def work_root(layout: OutputLayout, pipeline: Pipeline) -> str:
+    """Where a run keeps the intermediate data of its global stages: the output's
+    ``_curate/`` folder, or ``execution.scratch/<output id>`` when a shared scratch URL is
+    set.  Either is on a filesystem every node reads, never a node's own disk by accident."""
+    scratch = pipeline.execution.scratch
+    if not scratch:
+        return layout.path("_curate")
+    _, root = filesystem(scratch)
+    return join(root, f"curate-{layout.owner_id}")
+
+
+def remove_scratch(layout: OutputLayout, pipeline: Pipeline) -> None:
+    """``--overwrite``: the scratch folder of this output (named by its id), if any."""
+    if pipeline.execution.scratch and layout.owner_id:
+        fs, root = filesystem(work_root(layout, pipeline))
+        if fs.exists(root):
+            fs.rm(root, recursive=True)
+
+
+def _phase_layout(layout: OutputLayout, index: int, count: int, pipeline: Pipeline) -> OutputLayout:
     if index == count - 1:
         return layout
-    return OutputLayout(layout.path("_curate", "phases", str(index)), rejects_root=layout.rejects_dir, intermediate=True)
+    return OutputLayout(join(work_root(layout, pipeline), "phases", str(index)), rejects_root=layout.rejects_dir,
+                        intermediate=True, owner_id=layout.owner_id)
 
 
 def _run_phases(
@@ -296,7 +329,7 @@ def _run_phases(
     origin_keys = [f.key for f in files]
     earlier_phase_wrote = False
     for i, phase in enumerate(phases):
-        phase_layout = _phase_layout(layout, i, len(phases))
+        phase_layout = _phase_layout(layout, i, len(phases), pipeline)
         first_layout = first_layout or phase_layout
         stages = list(phase.stages)
         phase_reader = reader
@@ -304,7 +337,7 @@ def _run_phases(
             stage = phase.global_stage
             options = {**reader_options, "fields": reader_options.get("fields") or ["*"]}
             options = {k: v for k, v in options.items() if k in _parquet_option_names()}
-            work = WorkDir(layout.path("_curate", "dedup", stage.stage_id))
+            work = WorkDir(join(work_root(layout, pipeline), "dedup", stage.stage_id))
             global_summaries[stage.stage_id] = _compute_global(stage, inputs, options, work, runner, console, stage_seconds, origin_keys)
             stages.insert(0, ApplyDecisions(stage=stage, work=work.root, file_index={f.key: j for j, f in enumerate(inputs)}))
             phase_reader = build_reader("parquet", options)

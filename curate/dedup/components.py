@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from curate.dedup.tasks import TaskRunner, summarise
 from curate.dedup.workdir import WorkDir, node_partition
+from curate.storage import exists
 
 GRAPH = "cc/graph"
 
@@ -91,7 +92,7 @@ def _init_task(spec: dict[str, Any]) -> dict[str, Any]:
 
 def _read_labels(work: WorkDir, round_: int, p: int) -> tuple[Labels, np.ndarray]:
     path = work.path("cc", f"labels-{round_}", f"p{p:05d}.parquet")
-    if not work.fs.exists(path):
+    if not exists(work.fs, path):
         empty = np.zeros(0, np.uint64)
         return (empty, np.zeros(0, np.float64), empty, empty), np.zeros(0, bool)
     with work.fs.open(path, "rb") as f:

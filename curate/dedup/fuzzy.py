@@ -61,6 +61,7 @@ from curate.dedup.tasks import TaskRunner
 from curate.dedup.workdir import WorkDir
 from curate.registry import register
 from curate.schema import ID, TEXT
+from curate.storage import list_files
 
 BANDS = "bands"
 REFERENCE_BANDS = "reference_bands"
@@ -416,10 +417,10 @@ class MinhashDedup(GlobalStage):
             slots = [{**base, "task": f"s{s:06d}", "slot": s} for s in range(base["file_slots"])]
             steps.append(run_step(work, "verify_left", _verify_a_task, slots, runner))
             steps.append(run_step(work, "verify_right", _verify_b_task, slots, runner))
-        edge_dirs = sorted(work.fs.ls(work.path("edges"), detail=False)) if work.fs.exists(work.path("edges")) else []
+        edge_dirs = list_files(work.fs, work.path("edges"))
         labels_dir, cc_steps = connected_components(work, edge_dirs, partitions, runner)
         steps += cc_steps
-        label_files = sorted(p for p in work.fs.ls(labels_dir, detail=False) if p.endswith(".parquet")) if work.fs.exists(labels_dir) else []
+        label_files = [p for p in list_files(work.fs, labels_dir) if p.endswith(".parquet")]
         steps.append(run_step(work, "members", members_task, [{**base, "task": f"l{i:05d}", "index": i, "labels_file": f} for i, f in enumerate(label_files)], runner))
         decision_specs = []
         for slot in range(base["file_slots"]):

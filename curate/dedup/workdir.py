@@ -11,15 +11,15 @@ skips it.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import fsspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from curate.storage import commit, exists, filesystem, list_files
 
 TMP_PREFIX = ".tmp-"
 
@@ -33,20 +33,17 @@ class WorkDir:
     compression: str = "zstd"
 
     def __post_init__(self) -> None:
+        # ``base`` is a full URL (an absolute path locally), so every path built from it
+        # stays on the work folder's filesystem wherever it is used (see curate.storage).
+        self.fs, self.base = filesystem(self.root)
         if "://" not in self.root:
-            self.root = os.path.abspath(os.path.expanduser(self.root))
-        self.fs, base = fsspec.core.url_to_fs(self.root)
-        self.base = base.rstrip("/")
+            self.root = self.base
 
     def path(self, *parts: str) -> str:
         return "/".join([self.base, *parts])
 
     def _commit(self, tmp: str, final: str) -> None:
-        protocol = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
-        if "file" in protocol or "local" in protocol:
-            os.replace(tmp, final)
-        else:
-            self.fs.mv(tmp, final)
+        commit(self.fs, tmp, final)
 
     def write_table(self, final: str, table: pa.Table) -> None:
         directory, name = final.rsplit("/", 1)
@@ -65,12 +62,10 @@ class WorkDir:
 
     def read_dir(self, directory: str, columns: list[str] | None = None) -> pa.Table | None:
         """Every complete Parquet file in ``directory``, concatenated (None when empty)."""
-        if not self.fs.exists(directory):
-            return None
-        names = sorted(
-            p for p in self.fs.ls(directory, detail=False)
+        names = [
+            p for p in list_files(self.fs, directory)
             if p.endswith(".parquet") and not p.rsplit("/", 1)[-1].startswith(TMP_PREFIX)
-        )
+        ]
         tables = []
         for name in names:
             with self.fs.open(name, "rb") as f:
@@ -107,7 +102,7 @@ class WorkDir:
 
     def is_done(self, step: str, task: str) -> dict[str, Any] | None:
         path = self.done_path(step, task)
-        if not self.fs.exists(path):
+        if not exists(self.fs, path):
             return None
         with self.fs.open(path, "r") as f:
             return json.load(f)
@@ -132,14 +127,14 @@ class WorkDir:
 
     def read_json(self, name: str) -> Any | None:
         path = self.path(name)
-        if not self.fs.exists(path):
+        if not exists(self.fs, path):
             return None
         with self.fs.open(path, "r") as f:
             return json.load(f)
 
     def remove(self, *parts: str) -> None:
         path = self.path(*parts)
-        if self.fs.exists(path):
+        if exists(self.fs, path):
             self.fs.rm(path, recursive=True)
 
 

@@ -19,6 +19,14 @@ books, code) into ``DIR/tokens/shard-NNNNN.parquet`` plus ``DIR/manifest.json``:
    about ``shard_tokens`` tokens; a task orders its rows by shuffle key and writes one
    shard with row groups of about ``row_group_tokens`` tokens.
 
+Replacing an earlier output is atomic at the manifest: shards are written to
+``_curate/tokenize/staged/`` first; a commit record (``_curate/tokenize/commit.json``)
+then names the new shards and manifest, and is applied (shards moved into ``tokens/``,
+the manifest replaced with a rename, the old output's other shards removed).  A run
+killed before the record exists leaves the old manifest and shards as they were; one
+killed while applying it is finished by the next run.  Only shards this output wrote
+are ever removed (see :mod:`curate.ownership`).
+
 No process holds more than one shard; the order is a deterministic function of the seed
 and the documents' ids, so the same input and seed give the same shards.  Columns:
 ``id``, ``input_ids`` (uint16 when the vocabulary fits, else uint32), ``num_tokens``,
@@ -43,7 +51,9 @@ from curate.dedup.base import live_mask
 from curate.dedup.minhash import byte_hashes, mix64
 from curate.dedup.tasks import LocalRunner, TaskRunner
 from curate.dedup.workdir import WorkDir
+from curate.ownership import JSON_KEY, ForeignFilesError, Ownership, read_json_file, tmp_name
 from curate.schema import ID, TEXT
+from curate.storage import absolute, commit, exists, filesystem, join, list_files
 from curate.tokenize.stage import finish_encoding, start_encoding
 from curate.tokenize.tokenizer import load_tokenizer, token_dtype
 
@@ -334,7 +344,7 @@ def _shard_task(spec: dict[str, Any]) -> dict[str, Any]:
     tokens = table["num_tokens"].to_numpy().astype(np.int64)
     mean = max(1.0, float(tokens.mean()))
     rows_per_group = max(1, int(settings["row_group_tokens"] / mean))
-    _write_shard(spec["path"], table, rows_per_group)
+    _write_shard(spec["path"], table, rows_per_group, spec.get("owner_id"))
     by_source = {s: int(v) for s, v in zip(*_sum_by(table["source"], tokens))}
     return {"documents": table.num_rows, "tokens": int(tokens.sum()), "sources": by_source}
 
@@ -346,46 +356,68 @@ def _sum_by(labels: pa.ChunkedArray, values: np.ndarray) -> tuple[list[str], lis
     return encoded.dictionary.to_pylist(), list(sums.astype(np.int64))
 
 
-def _write_shard(path: str, table: pa.Table, rows_per_group: int) -> None:
-    import fsspec
+def _write_shard(path: str, table: pa.Table, rows_per_group: int, owner_id: str | None = None) -> None:
     import pyarrow.parquet as pq
 
-    fs, base = fsspec.core.url_to_fs(path)
-    directory, name = base.rsplit("/", 1)
+    fs, path = filesystem(path)
+    directory, name = path.rsplit("/", 1)
     fs.makedirs(directory, exist_ok=True)
-    tmp = f"{directory}/.tmp-{name}"
+    tmp = f"{directory}/{tmp_name(name, owner_id)}"
     with fs.open(tmp, "wb") as f:
         # Dictionary-encoding only pays for ``source``; trying it on token ids costs ~20%.
         # zstd level 1: token ids compress within 2-4% of level 3, 20-30% faster.
-        pq.write_table(table, f, compression="zstd", compression_level=1, row_group_size=rows_per_group, use_dictionary=["source"])
-    fs.mv(tmp, base)
+        # Shards are not tagged with the output id (their bytes depend only on the input
+        # and the seed); the manifest that lists them marks them as curate's.
+        pq.write_table(table, f, compression="zstd", compression_level=1, row_group_size=rows_per_group,
+                       use_dictionary=["source"])
+    commit(fs, tmp, path)
+
+
+class TokenizedOutputError(ValueError):
+    """The output folder already holds a tokenized output (or files curate did not write)."""
+
+
+def claim_tokenized_output(output: str, *, overwrite: bool = False, allow_other_files: bool = False) -> Ownership:
+    """``curate tokenize``'s output folder: refused when it already holds a tokenized output
+    and ``overwrite`` is not set, or holds files curate did not write (unless allowed)."""
+    existing = Ownership.read(output)
+    if existing is not None and not overwrite:
+        fs, root = filesystem(output)
+        if exists(fs, join(root, "manifest.json")) or exists(fs, join(root, "_curate", "tokenize", "commit.json")):
+            raise TokenizedOutputError(f"{root} already holds a tokenized output; pass --overwrite to replace it, or choose another --output")
+    try:
+        return Ownership.claim(output, allow_other_files=allow_other_files, kind="tokenized")
+    except ForeignFilesError as exc:
+        raise TokenizedOutputError(str(exc)) from None
 
 
 def write_tokenized(
     sources: list[Source], output: str, settings: TokenizedSettings, runner: TaskRunner | None = None,
-    pipeline: dict[str, Any] | None = None, log: Any = print,
+    pipeline: dict[str, Any] | None = None, log: Any = print, owner: Ownership | None = None,
 ) -> dict[str, Any]:
-    """Tokenize, mix, shuffle and shard ``sources`` into ``output``; return the manifest."""
+    """Tokenize, mix, shuffle and shard ``sources`` into ``output``; return the manifest.
+
+    ``owner`` is the output's ownership record (:func:`claim_tokenized_output`); without
+    it the output is claimed here, and an earlier tokenized output curate wrote there is
+    replaced.
+    """
     import fsspec
 
     runner = runner or LocalRunner()
+    output = absolute(output)
+    owner = owner or Ownership.claim(output, kind="tokenized")
     started = time.time()
     tokenizer = load_tokenizer(settings.tokenizer)
     if settings.add_bos and tokenizer.bos_id is None:
         raise ValueError(f"{tokenizer.name} has no BOS token; use --no-bos (add_bos: false)")
     if settings.add_eos and tokenizer.eos_id is None:
         raise ValueError(f"{tokenizer.name} has no EOS token; use --no-eos (add_eos: false)")
-    fs, base = fsspec.core.url_to_fs(output)
-    base = base.rstrip("/")
+    fs, base = filesystem(output)
     fs.makedirs(base, exist_ok=True)
-    # an earlier run's shards would be mixed with this run's: remove them (and the
-    # manifest first, so nothing reads a half-replaced output as complete)
-    for old in (f"{base}/manifest.json", f"{base}/tokens"):
-        if fs.exists(old):
-            fs.rm(old, recursive=True)
-    work = WorkDir(f"{output.rstrip('/')}/_curate/tokenize", compression=INTERMEDIATE_COMPRESSION)
-    work.remove("buckets")
-    work.remove("mixed")
+    work = WorkDir(join(base, "_curate", "tokenize"), compression=INTERMEDIATE_COMPRESSION)
+    apply_commit(base, work, owner)  # a replacement a killed run left half-applied
+    for step in ("buckets", "mixed", "selected", "staged"):
+        work.remove(step)
     text_bytes = 0
     for source in sources:
         for path in source.files:
@@ -427,7 +459,7 @@ def write_tokenized(
     for n, group in enumerate(groups):
         name = f"shard-{n:05d}.parquet"
         shard_specs.append({"work": work.root, "settings": plain, "buckets": group, "step": step,
-                            "name": name, "path": f"{output.rstrip('/')}/tokens/{name}"})
+                            "name": name, "path": work.path("staged", name), "owner_id": owner.output_id})
     log(f"tokenize: writing {len(shard_specs)} shards ...")
     shard_results = runner.map(_shard_task, shard_specs)
     shards = []
@@ -466,23 +498,69 @@ def write_tokenized(
         "curate_version": __version__,
         "seconds": round(time.time() - started, 3),
     }
-    write_manifest(output, manifest)
+    manifest[JSON_KEY] = owner.output_id
+    work.write_json("commit.json", {"shards": [spec["name"] for spec in shard_specs], "manifest": manifest})
+    apply_commit(base, work, owner)
     for step in ("buckets", "mixed", "selected"):
         work.remove(step)
     return manifest
 
 
-def write_manifest(output: str, manifest: dict[str, Any]) -> None:
+def apply_commit(output: str, work: WorkDir, owner: Ownership) -> None:
+    """Put a finished run's staged shards and manifest in place (see the module docstring).
+
+    Idempotent: a run killed half-way through is finished by calling it again.
+    """
+    record = work.read_json("commit.json")
+    if record is None:
+        return
+    fs, root = filesystem(output)
+    tokens = join(root, "tokens")
+    fs.makedirs(tokens, exist_ok=True)
+    new = set(record["shards"])
+    listed = listed_shards(fs, root, owner.output_id)
+    for path in list_files(fs, tokens):
+        name = path.rsplit("/", 1)[-1]
+        mine = path in listed
+        if name in new and not mine and exists(fs, work.path("staged", name)):
+            raise TokenizedOutputError(f"{path} was not written by curate; move it away so the new shard can take its name")
+        if name not in new and mine:
+            fs.rm(path)  # a shard of the replaced output
+    for name in record["shards"]:
+        staged = work.path("staged", name)
+        if exists(fs, staged):
+            commit(fs, staged, join(tokens, name))
+    write_manifest(root, record["manifest"], owner)
+    work.remove("commit.json")
+    work.remove("staged")
+
+
+def listed_shards(fs: Any, root: str, output_id: str) -> set[str]:
+    """The shard files (full URLs) this output's own manifest and pending commit name."""
+    found: set[str] = set()
+    for path, key in ((join(root, "manifest.json"), "shards"), (join(root, "_curate", "tokenize", "commit.json"), None)):
+        data = read_json_file(fs, path)
+        if not isinstance(data, dict):
+            continue
+        if key is None:  # the commit record: its shards and its manifest's
+            found |= {join(root, "tokens", name) for name in data.get("shards", [])}
+            data = data.get("manifest") or {}
+        elif data.get(JSON_KEY) != output_id:
+            continue
+        found |= {join(root, s["path"]) for s in data.get("shards", []) if isinstance(s, dict) and "path" in s}
+    return found
+
+
+def write_manifest(output: str, manifest: dict[str, Any], owner: Ownership | None = None) -> None:
+    """Replace ``output/manifest.json`` atomically (write, then rename)."""
     import json
 
-    import fsspec
-
-    fs, base = fsspec.core.url_to_fs(output)
-    base = base.rstrip("/")
-    tmp = f"{base}/.tmp-manifest.json"
+    fs, base = filesystem(output)
+    data = {**manifest, JSON_KEY: owner.output_id} if owner else manifest
+    tmp = join(base, tmp_name("manifest.json", owner.output_id if owner else None))
     with fs.open(tmp, "w") as f:
-        json.dump(manifest, f, indent=2)
-    fs.mv(tmp, f"{base}/manifest.json")
+        json.dump(data, f, indent=2)
+    commit(fs, tmp, join(base, "manifest.json"))
 
 
 def mixture_rates(sources: list[Source], natural: dict[str, int], total_tokens: int | None) -> dict[str, float]:

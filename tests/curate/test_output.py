@@ -13,12 +13,12 @@ import pytest
 
 from curate.output import (
     OutputLayout,
-    clear_output,
     part_key,
     plan_resume,
     rows_per_input,
     write_parts,
 )
+from curate.ownership import Ownership
 from curate.pipeline import OutputConfig, load_pipeline
 from curate.readers.base import ReadReport
 from curate.run import run_pipeline
@@ -274,27 +274,28 @@ def test_plan_resume_removes_temporary_run_state(tmp_path):
     assert not tmp.exists()
 
 
-def test_clear_output_removes_only_what_curate_wrote(tmp_path):
-    layout = OutputLayout(str(tmp_path))
+def test_remove_owned_removes_only_what_curate_wrote(tmp_path):
+    owner = Ownership.claim(str(tmp_path))
+    layout = OutputLayout(str(tmp_path), owner_id=owner.output_id)
     layout.makedirs()
     setup_input(layout, KEY_A, [3], 3)
     layout.write_json(layout.path("stats.json"), {"x": 1})
     layout.write_json(layout.path("manifest.json"), {"x": 1})
     layout.write_json(layout.path("_curate", "run.json"), {"x": 1})
     (tmp_path / "README.txt").write_text("mine")
+    (tmp_path / "data" / "notes.txt").write_text("mine too")
     assert layout.has_output()
 
-    clear_output(layout)
+    owner.remove_owned(keep_owner_file=False)
 
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.txt"]
-    assert not layout.has_output()
-    clear_output(layout)  # idempotent on an empty directory
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == ["README.txt", "data/notes.txt"]
+    assert not list((tmp_path / "rejects").glob("*")) if (tmp_path / "rejects").exists() else True
+    owner.remove_owned()  # idempotent
 
 
-def test_clear_output_on_missing_directory(tmp_path):
-    layout = OutputLayout(str(tmp_path / "never-created"))
-    clear_output(layout)
-    assert not layout.exists()
+def test_read_ownership_of_missing_directory(tmp_path):
+    assert Ownership.read(str(tmp_path / "never-created")) is None
+    assert not OutputLayout(str(tmp_path / "never-created")).exists()
 
 
 # -- one in-process run ------------------------------------------------------------------------
