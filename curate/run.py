@@ -432,10 +432,20 @@ def _execute(
 
     import ray
 
-    from curate.execution.ray_executor import execute_ray, make_progress_actor, start_ray
+    from curate.execution.ray_executor import (
+        UnsharedPathError,
+        check_shared_folders,
+        execute_ray,
+        make_progress_actor,
+        start_ray,
+    )
 
     started_ray = start_ray(pipeline.execution, ray_address)
     try:
+        try:
+            check_shared_folders([layout.base, *([layout.rejects_root] if layout.rejects_root else [])], layout.owner_id)
+        except UnsharedPathError as exc:
+            raise RunError(str(exc)) from None
         actor = make_progress_actor(total, skipped, [st.stage_id for st in pipeline.stages])
         client = ProgressClient(actor)
         _run_watched(

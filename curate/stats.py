@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from curate.output import OutputLayout, load_reports, rows_per_input
 from curate.pipeline import Pipeline
 from curate.schema import REJECT_DROPPED_BY, REJECT_REASON
+from curate.storage import read_parquet
 
 
 def drop_counts(layout: OutputLayout, files: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
@@ -21,8 +20,7 @@ def drop_counts(layout: OutputLayout, files: list[dict[str, Any]]) -> dict[tuple
     for f in files:
         if f["kind"] != "rejects":
             continue
-        with layout.fs.open(f["path"], "rb") as handle:
-            table = pq.read_table(handle, columns=[REJECT_DROPPED_BY, REJECT_REASON])
+        table = read_parquet(layout.fs, f["path"], [REJECT_DROPPED_BY, REJECT_REASON])
         grouped = table.group_by([REJECT_DROPPED_BY, REJECT_REASON]).aggregate([([], "count_all")])
         for row in grouped.to_pylist():
             key = (row[REJECT_DROPPED_BY], row[REJECT_REASON])

@@ -15,6 +15,8 @@ import os
 from typing import Any
 
 import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
 from fsspec import AbstractFileSystem
 
 
@@ -90,3 +92,18 @@ def find_files(fs: AbstractFileSystem, directory: str) -> list[str]:
     if not fs.exists(directory):
         return []
     return sorted(url_of(fs, p) for p in fs.find(directory))
+
+
+def read_parquet(fs: AbstractFileSystem, path: str, columns: list[str] | None = None) -> pa.Table:
+    """One Parquet file as a table.
+
+    A local file is read by path, with Arrow's own I/O.  A remote one is read through its
+    fsspec handle on this thread only (no pre-buffering, no I/O threads): Arrow's I/O
+    threads otherwise hold Python-owned buffers of the handle's reads, and one released
+    by such a thread while the interpreter shuts down aborts the process (SIGABRT in
+    ``arrow::py::PyBuffer::~PyBuffer`` from ``pthread_exit``).
+    """
+    if is_local_fs(fs):
+        return pq.read_table(path.removeprefix("file://"), columns=columns)
+    with fs.open(path, "rb") as f:
+        return pq.read_table(f, columns=columns, pre_buffer=False, use_threads=False)

@@ -28,6 +28,7 @@ from curate.dedup.tasks import TaskRunner, _timed, summarise
 from curate.dedup.workdir import WorkDir
 from curate.schema import DROPPED_BY, ID, ORDER_COLUMNS, ORIGIN, ROW, SEQ, TEXT
 from curate.stage import Stage, mark_dropped
+from curate.storage import read_parquet
 
 ROW_BITS = 36
 ROW_MASK = np.uint64((1 << ROW_BITS) - 1)
@@ -164,11 +165,9 @@ def file_slot(keys: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
 
 def members_task(spec: dict[str, Any]) -> dict[str, Any]:
     """Final labels of one partition -> (node, label), regrouped by the label's file."""
-    import pyarrow.parquet as pq
 
     work = WorkDir(spec["work"])
-    with work.fs.open(spec["labels_file"], "rb") as f:
-        labels = pq.read_table(f, columns=["node", "label"])
+    labels = read_parquet(work.fs, spec["labels_file"], ["node", "label"])
     slots = file_slot(labels["label"].to_numpy(), spec)
     work.write_partitioned("members", f"l{spec['index']:05d}", labels, slots, spec["file_slots"])
     return {"nodes": labels.num_rows}
@@ -180,7 +179,6 @@ def decisions_task(spec: dict[str, Any]) -> dict[str, Any]:
     When the kept document belongs to an earlier run's index and that run removed it as a
     duplicate, ``duplicate_of`` names the document that run kept instead.
     """
-    import pyarrow.parquet as pq
 
     work = WorkDir(spec["work"])
     members = work.read_partition("members", spec["slot"])
@@ -190,8 +188,7 @@ def decisions_task(spec: dict[str, Any]) -> dict[str, Any]:
     labels, inverse, counts = np.unique(label, return_inverse=True, return_counts=True)
     size = counts[inverse]
     ids_work = WorkDir(spec["ids_work"])
-    with ids_work.fs.open(ids_work.path(IDS, f"f{spec['ids_index']:06d}.parquet"), "rb") as f:
-        ids = pq.read_table(f)["id"]
+    ids = read_parquet(ids_work.fs, ids_work.path(IDS, f"f{spec['ids_index']:06d}.parquet"))["id"]
     label_rows = row_of(label)
     rep_id = pc.take(ids, pa.array(label_rows))
     if spec.get("reference_slot"):

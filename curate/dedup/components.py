@@ -21,11 +21,10 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from curate.dedup.tasks import TaskRunner, summarise
 from curate.dedup.workdir import WorkDir, node_partition
-from curate.storage import exists
+from curate.storage import exists, read_parquet
 
 GRAPH = "cc/graph"
 
@@ -95,8 +94,7 @@ def _read_labels(work: WorkDir, round_: int, p: int) -> tuple[Labels, np.ndarray
     if not exists(work.fs, path):
         empty = np.zeros(0, np.uint64)
         return (empty, np.zeros(0, np.float64), empty, empty), np.zeros(0, bool)
-    with work.fs.open(path, "rb") as f:
-        table = pq.read_table(f)
+    table = read_parquet(work.fs, path)
     labels = (table["node"].to_numpy(), table["prio"].to_numpy(), table["order"].to_numpy(), table["label"].to_numpy())
     return labels, table["active"].to_numpy(zero_copy_only=False)
 

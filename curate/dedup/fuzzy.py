@@ -61,7 +61,7 @@ from curate.dedup.tasks import TaskRunner
 from curate.dedup.workdir import WorkDir
 from curate.registry import register
 from curate.schema import ID, TEXT
-from curate.storage import list_files
+from curate.storage import list_files, read_parquet
 
 BANDS = "bands"
 REFERENCE_BANDS = "reference_bands"
@@ -254,14 +254,12 @@ def _features(spec: dict[str, Any], slot: int, rows: np.ndarray) -> tuple[np.nda
     """``(rows, features)``: the stored signatures (``estimated``) or the shingle sets
     (``exact``, from the text) of the given rows of one file; rows sorted and unique."""
     import fsspec
-    import pyarrow.parquet as pq
 
     wanted = np.unique(rows)
     source = _slot_source(spec, slot)
     if spec["verify"] == "estimated":
         work = WorkDir(source["work"])
-        with work.fs.open(work.path(SIGNATURES, f"f{source['index']:06d}.parquet"), "rb") as f:
-            sigs = pq.read_table(f)["sig"].combine_chunks()
+        sigs = read_parquet(work.fs, work.path(SIGNATURES, f"f{source['index']:06d}.parquet"))["sig"].combine_chunks()
         values = sigs.take(pa.array(wanted)).flatten().to_numpy().reshape(len(wanted), spec["num_perm"])
         return wanted, values
     storage = (source["reader"] or {}).get("storage_options") or {}

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from curate.storage import commit, exists, filesystem, list_files
+from curate.storage import commit, exists, filesystem, list_files, read_parquet
 
 TMP_PREFIX = ".tmp-"
 
@@ -66,10 +66,7 @@ class WorkDir:
             p for p in list_files(self.fs, directory)
             if p.endswith(".parquet") and not p.rsplit("/", 1)[-1].startswith(TMP_PREFIX)
         ]
-        tables = []
-        for name in names:
-            with self.fs.open(name, "rb") as f:
-                tables.append(pq.read_table(f, columns=columns))
+        tables = [read_parquet(self.fs, name, columns) for name in names]
         return pa.concat_tables(tables) if tables else None
 
     def write_partitioned(self, step: str, task: str, table: pa.Table, partition: np.ndarray, partitions: int) -> int:

@@ -60,6 +60,63 @@ def start_ray(execution: ExecutionConfig, address: str | None) -> bool:
     return True
 
 
+class UnsharedPathError(RuntimeError):
+    """A local output or scratch folder that some node of the cluster does not see."""
+
+
+def check_shared_folders(folders: list[str], owner_id: str | None, timeout_s: float = 120.0) -> None:
+    """On a cluster of several nodes, every local folder the run writes must be one all
+    nodes see (an NFS mount, say); otherwise each node would write its share of the output
+    to its own disk.  A probe file is written here and looked for by a task pinned to each
+    node.  Remote URLs (``s3://``...) and single-node Rays pass without a probe.
+    """
+    import uuid
+
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    from curate.ownership import tmp_name
+    from curate.storage import is_remote
+
+    local = [f for f in folders if not is_remote(f)]
+    nodes = [n for n in ray.nodes() if n.get("Alive")]
+    if not local or len(nodes) < 2:
+        return
+
+    @ray.remote(num_cpus=0)
+    def sees(paths: list[str]) -> list[bool]:
+        return [os.path.exists(p) for p in paths]
+
+    probes = []
+    for folder in local:
+        os.makedirs(os.path.join(folder, "_curate"), exist_ok=True)
+        probe = os.path.join(folder, "_curate", tmp_name(f"probe-{uuid.uuid4().hex[:8]}", owner_id))
+        with open(probe, "w") as f:
+            f.write("curate: is this folder shared by every node?\n")
+        probes.append(probe)
+    try:
+        refs = {
+            n.get("NodeManagerAddress", n["NodeID"]): sees.options(
+                scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=n["NodeID"], soft=False)
+            ).remote(probes)
+            for n in nodes
+        }
+        for node, ref in refs.items():
+            seen = ray.get(ref, timeout=timeout_s)
+            missing = [folder for folder, ok in zip(local, seen) if not ok]
+            if missing:
+                raise UnsharedPathError(
+                    f"{missing[0]} is on a disk that node {node} does not see; on a cluster write to shared storage "
+                    "(--output s3://..., or a folder every node mounts; execution.scratch for intermediate data)"
+                )
+    finally:
+        for probe in probes:
+            try:
+                os.remove(probe)
+            except OSError:
+                pass
+
+
 def _datasource_cls() -> type:
     from ray.data.block import BlockMetadata
     from ray.data.datasource import Datasource, ReadTask

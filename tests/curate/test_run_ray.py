@@ -133,7 +133,10 @@ def test_resume_skips_complete_inputs_and_redoes_partial(ray_session, tmp_path, 
     victim_parts = sorted((full / "data").glob(f"part-{victim}-*.parquet"))
     assert victim_parts
     victim_parts[0].unlink()
-    (full / "data" / ".tmp-part-half-written.parquet").write_bytes(b"PAR1garbage")
+    from curate.ownership import Ownership
+
+    owner_id = Ownership.read(str(full)).output_id  # a killed run's temporary names carry it
+    (full / "data" / f".tmp-{owner_id}-part-half-written.parquet").write_bytes(b"PAR1garbage")
 
     resumed = run_pipeline(load_pipeline(TEXT_PIPELINE), inputs, str(full), progress=False)
     assert resumed.inputs_skipped == 2
