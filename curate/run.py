@@ -14,7 +14,7 @@ from rich.markup import escape
 from curate import __version__
 from curate.dedup.tasks import TaskRunner, task_runner
 from curate.execution.progress import ProgressClient, RunProgress
-from curate.inputs import expand_inputs
+from curate.inputs import discover_inputs
 from curate.output import (
     OutputLayout,
     load_reports,
@@ -123,7 +123,10 @@ def run_pipeline(
     specs = list(inputs or pipeline.input.paths or [])
     if not specs:
         raise RunError("no inputs: pass --input PATH (or set input.paths in the pipeline)")
-    files = expand_inputs(specs, pipeline.input.paths_base_url, pipeline.input.storage_options, pipeline.input.limit, fmt=pipeline.input.format)
+    found = discover_inputs(specs, pipeline.input.paths_base_url, pipeline.input.storage_options, pipeline.input.limit, fmt=pipeline.input.format)
+    files = found.files
+    for note in found.notes:
+        console.print(f"[yellow]note[/yellow]: {escape(note)}")
     fmt = _pick_format(pipeline, files)
     reader_options = {"batch_rows": pipeline.execution.batch_rows, **pipeline.input.options}
     if pipeline.input.storage_options:

@@ -1,4 +1,8 @@
-"""HTTP payload helpers: content-type sniffing and transfer/content decoding."""
+"""HTTP payload helpers: content-type sniffing and transfer/content decoding.
+
+The decoders take a ``limit``: they stream, and stop once their output passes it, so a
+decompression bomb costs no more memory than the limit (see :func:`decode_content`).
+"""
 
 from __future__ import annotations
 
@@ -74,8 +78,12 @@ def classify_payload(content_type: str | None, payload: bytes, identified_type: 
     return "not_html"
 
 
-def decode_chunked(body: bytes) -> bytes:
-    """Undo HTTP/1.1 chunked transfer encoding; returns the input when it is not chunked."""
+def decode_chunked(body: bytes, limit: int | None = None) -> bytes:
+    """Undo HTTP/1.1 chunked transfer encoding; returns the input when it is not chunked.
+
+    With ``limit``, decoding stops once the output passes ``limit`` bytes and at most
+    ``limit + 1`` bytes are returned: a result longer than ``limit`` means "too large".
+    """
     out = bytearray()
     pos = 0
     try:
@@ -86,31 +94,80 @@ def decode_chunked(body: bytes) -> bytes:
                 return bytes(out)
             start = end + 2
             out += body[start : start + size]
+            if limit is not None and len(out) > limit:
+                return bytes(out[: limit + 1])
             pos = start + size + 2
     except ValueError:
         return body if not out else bytes(out)
     return bytes(out)
 
 
-def decode_content(body: bytes, content_encoding: str | None) -> bytes:
-    """Undo gzip/deflate/br content encoding; keeps the bytes when they are not encoded.
+# Content-Encoding values and how they are undone.  fastwarc (a dependency already) has
+# streaming brotli and zstd decoders whose ``read(n)`` never produces more than n bytes.
+_ZLIB_ENCODINGS = frozenset({"gzip", "x-gzip", "deflate"})
+_STREAM_DECODERS = {"br": "BrotliReader", "zstd": "ZstdReader"}
+
+
+def _inflate(body: bytes, wbits: int, limit: int | None) -> bytes:
+    """zlib/gzip/raw-deflate decoding that stops after ``limit + 1`` output bytes.
+
+    Like ``zlib.decompressobj(wbits).decompress(body)`` (only the first gzip member, and
+    a stream cut short yields what it has) but ``max_length`` keeps a bomb from inflating
+    past the limit; raises ``zlib.error`` on data that is not of that kind.
+    """
+    decompressor = zlib.decompressobj(wbits)
+    if limit is None:
+        return decompressor.decompress(body)
+    out = bytearray()
+    data = body
+    while True:
+        out += decompressor.decompress(data, limit + 1 - len(out))
+        if len(out) > limit or decompressor.eof:
+            return bytes(out)
+        data = decompressor.unconsumed_tail
+        if not data:
+            return bytes(out)
+
+
+def _read_stream(reader_name: str, body: bytes, limit: int | None) -> bytes:
+    """Decode ``body`` with a fastwarc stream reader, reading at most ``limit + 1`` bytes."""
+    import io
+
+    from fastwarc import stream_io
+
+    reader = getattr(stream_io, reader_name)(io.BytesIO(body))
+    try:
+        return reader.read() if limit is None else reader.read(limit + 1)
+    finally:
+        reader.close()
+
+
+def decode_content(body: bytes, content_encoding: str | None, limit: int | None = None) -> bytes:
+    """Undo gzip/deflate/br/zstd content encoding; keeps the bytes when they are not encoded.
 
     Archived responses often carry a ``Content-Encoding`` header although the stored bytes
-    were already decoded (ClueWeb09 does this), so a failed decode is not an error.
+    were already decoded (ClueWeb09 does this), so a failed decode is not an error: the
+    body is returned as it is.  ``deflate`` is tried zlib-wrapped, then raw.
+
+    With ``limit`` the decoders stream and stop once the output passes ``limit`` bytes,
+    returning at most ``limit + 1`` bytes: a result longer than ``limit`` means the decoded
+    payload is too large, and a decompression bomb costs no more memory than the limit.
     """
     encoding = (content_encoding or "").strip().lower()
-    if encoding in ("gzip", "x-gzip", "deflate"):
+    if not body:
+        return body
+    if encoding in _ZLIB_ENCODINGS:
+        # 47: gzip or zlib header, detected; -15: raw deflate (some servers send it).
         for wbits in (47, -15):
             try:
-                return zlib.decompressobj(wbits).decompress(body)
+                return _inflate(body, wbits, limit)
             except zlib.error:
                 continue
         return body
-    if encoding == "br":
+    reader_name = _STREAM_DECODERS.get(encoding)
+    if reader_name is not None:
         try:
-            import brotli
-
-            return brotli.decompress(body)
-        except Exception:
+            return _read_stream(reader_name, body, limit)
+        except (OSError, ValueError):
             return body
     return body

@@ -10,16 +10,35 @@ documents (``request``, ``metadata``, ``warcinfo``) are only counted.  Responses
 cannot become documents (not HTML, empty, too large, HTTP error status, truncated) are
 emitted as rows already marked dropped, so they are counted in the rejects with a reason.
 
+Memory: at most ``max_payload_bytes + 1`` bytes of a record's payload are read; the parser
+skips the rest of a larger record by streaming, without holding it.  Chunked transfer
+encoding and content encodings (gzip, deflate, br, zstd) are undone by streaming decoders
+that stop after the same number of bytes (:func:`curate.readers.http.decode_content`).
+So a huge record or a decompression bomb (a few KB that inflate to a GiB) becomes a
+``payload_too_large`` row and costs no more memory than the limit; charset decoding
+later (``curate.stages.decode``) only ever sees payloads within the limit.
+
 Damage: a truncated or corrupt file keeps every record before the damage; the damage is
 recorded in the :class:`ReadReport` (and from there in ``stats.json`` and the run summary),
-and the run goes on.
+and the run goes on.  Garbage between records is skipped: in an uncompressed WARC the
+reader looks for the next ``WARC/1.0`` or ``WARC/1.1`` header, in a per-record gzipped
+``.warc.gz`` for the next gzip member that starts with one, goes on reading there, and
+reports what it skipped ("skipped N bytes of garbage after record K").  The search reads
+the file in 1 MiB blocks from where the last good record ended, so it streams too.  FastWARC
+itself stops at garbage between gzip members, and in an uncompressed file skips garbage
+lines silently (losing the record after them when the garbage does not end in a line
+break); so for uncompressed files each record's start is checked against where the one
+before it ended (its header block plus ``Content-Length``), which costs no file access
+unless they differ.  A file without any record is reported, local or remote.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from typing import Any, ClassVar
+import re
+import zlib
+from collections.abc import Generator, Iterator
+from typing import Any, BinaryIO, ClassVar
 
 import pyarrow as pa
 
@@ -53,6 +72,22 @@ WEB_RECORD_SCHEMA = pa.schema(
     ]
 )
 
+# How a file is framed, for finding the next record after damage.
+GZIP = "gzip"  # gzip members (per-record .warc.gz, also .arc.gz)
+PLAIN = "plain"  # uncompressed WARC
+OTHER = "other"  # zstd, lz4, or a stream that cannot seek: no resynchronisation
+
+# Bytes that may pad records (record trailers, blank lines, zero-filled tails).
+_PADDING = b"\r\n\t \x00"
+# A WARC record's first line (versions 1.0 and 1.1, and the 0.1x drafts ClueWeb09 uses).
+_WARC_START = re.compile(rb"WARC/(?:1\.[01]|0\.1[0-9])\r?\n")
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+_SCAN_BLOCK = 1 << 20
+_SCAN_OVERLAP = 16  # longer than any match, so none is split between two blocks unseen
+# Bytes allowed between a record's block and the next record (the "\r\n\r\n" trailer).
+_TRAILER_SLACK = 4
+_MAX_DAMAGE_NOTES = 10
+
 
 def record_id_to_id(record_id: str | None) -> str | None:
     """``<urn:uuid:1234-...>`` -> ``1234-...``."""
@@ -69,31 +104,6 @@ def derived_id(input_key: str, ordinal: int) -> str:
     return hashlib.sha1(f"{input_key}#{ordinal}".encode()).hexdigest()[:32]
 
 
-def gzip_tail_damage(path: str, offset: int) -> str | None:
-    """Check that every gzip member from ``offset`` to the end of a local file is complete.
-
-    Readers stop quietly at a truncated last member; decompressing just the tail (from the
-    last record they returned) tells a complete file from a cut one at little cost.
-    """
-    import zlib
-
-    with open(path, "rb") as f:
-        f.seek(offset)
-        data = f.read()
-    while data:
-        decompressor = zlib.decompressobj(31)
-        try:
-            decompressor.decompress(data)
-        except zlib.error as exc:
-            return f"corrupt gzip data after byte {offset}: {exc}"
-        if not decompressor.eof:
-            return f"the gzip stream ends early (file cut after byte {offset})"
-        data = decompressor.unused_data
-        if data.strip(b"\x00") == b"":
-            return None
-    return None
-
-
 def _charset_param(value: str | None) -> str | None:
     """``'"Shift_JIS"'`` -> ``'shift_jis'`` (quoted parameters happen)."""
     if not value:
@@ -102,12 +112,159 @@ def _charset_param(value: str | None) -> str | None:
     return value or None
 
 
+# -- damage and resynchronisation helpers -----------------------------------------------
+
+
+def note_damage(report: ReadReport, message: str) -> None:
+    """Add ``message`` to ``report.damaged`` (messages joined by "; ", at most ten)."""
+    if report.damaged is None:
+        report.damaged = message
+        return
+    notes = report.damaged.count("; ") + 1
+    if notes < _MAX_DAMAGE_NOTES:
+        report.damaged += f"; {message}"
+    elif notes == _MAX_DAMAGE_NOTES:
+        report.damaged += "; more damage not listed"
+
+
+def _seekable(f: Any) -> bool:
+    try:
+        return bool(f.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def file_framing(name: str, head: bytes) -> str:
+    """:data:`GZIP`, :data:`PLAIN` or :data:`OTHER` from the first bytes, else the name."""
+    if head.startswith(b"\x1f\x8b"):
+        return GZIP
+    if head.startswith(b"WARC/"):
+        return PLAIN
+    if head.startswith((b"\x28\xb5\x2f\xfd", b"\x04\x22\x4d\x18")):  # zstd, lz4 frames
+        return OTHER
+    name = name.lower()
+    if name.endswith(".gz"):
+        return GZIP
+    if name.endswith((".zst", ".lz4")):
+        return OTHER
+    return PLAIN
+
+
+def gzip_member_end(f: BinaryIO, start: int) -> tuple[int | None, str | None]:
+    """End offset of the gzip member starting at ``start``, or None and what is wrong.
+
+    Streams the member through zlib in 1 MiB steps and drops the output, so a member of
+    any size costs a few MiB.
+    """
+    f.seek(start)
+    decompressor = zlib.decompressobj(31)
+    consumed = 0
+    while True:
+        block = f.read(_SCAN_BLOCK)
+        if not block:
+            return None, f"the gzip member at byte {start} is cut short (truncated file)"
+        data = block
+        try:
+            while data:
+                decompressor.decompress(data, _SCAN_BLOCK)
+                if decompressor.eof:
+                    return start + consumed + len(block) - len(decompressor.unused_data), None
+                data = decompressor.unconsumed_tail
+        except zlib.error as exc:
+            return None, f"corrupt gzip data in the member at byte {start}: {exc}"
+        consumed += len(block)
+
+
+def _at_gzip_member(f: BinaryIO, offset: int) -> bool:
+    """Whether a gzip member header starts at ``offset``."""
+    f.seek(offset)
+    return f.read(3) == _GZIP_MAGIC
+
+
+def _gzip_member_is_record(f: BinaryIO, offset: int) -> bool:
+    """Whether a gzip member starts at ``offset`` and its data starts with a WARC header."""
+    f.seek(offset)
+    try:
+        head = zlib.decompressobj(31).decompress(f.read(4096), 64)
+    except zlib.error:
+        return False
+    return _WARC_START.match(head) is not None
+
+
+def scan_for_record(
+    f: BinaryIO, start: int, framing: str, search_from: int | None = None, stop: int | None = None
+) -> tuple[int, int | None]:
+    """Look for the next record from ``start`` (up to ``stop``, else the end of the file).
+
+    Returns the offset of the first byte at or after ``start`` that is not padding (or
+    where the search ended) and the offset where the next record starts (``None`` when
+    there is none).  The record search begins at ``search_from`` when that is later; for
+    :data:`GZIP` a record is a gzip member whose data starts with a WARC header, for
+    :data:`PLAIN` a ``WARC/1.x`` line, and :data:`OTHER` is never searched.  Reads the
+    file in 1 MiB blocks.
+    """
+    stop = stop if stop is not None else 1 << 62
+    first = start
+    while first < stop:
+        f.seek(first)
+        block = f.read(min(_SCAN_BLOCK, stop - first))
+        if not block:
+            break
+        stripped = block.lstrip(_PADDING)
+        first += len(block) - len(stripped)
+        if stripped:
+            break
+    if first >= stop or framing == OTHER:
+        return first, None
+    pos = max(first, search_from or 0)
+    while pos < stop:
+        f.seek(pos)
+        want = min(_SCAN_BLOCK, stop - pos)
+        block = f.read(want)
+        if not block:
+            break
+        if framing == PLAIN:
+            match = _WARC_START.search(block)
+            if match is not None:
+                return first, pos + match.start()
+        else:
+            at = block.find(_GZIP_MAGIC)
+            while at >= 0:
+                if _gzip_member_is_record(f, pos + at):
+                    return first, pos + at
+                at = block.find(_GZIP_MAGIC, at + 1)
+        if len(block) < want:
+            break
+        pos += max(len(block) - _SCAN_OVERLAP, 1)
+    return first, None
+
+
+def _plain_record_end(pos: int, headers: Any, content_length: str | None) -> int | None:
+    """Where an uncompressed record's block ends: its start, header block and length.
+
+    FastWARC keeps each record's header block as read (its pickled state), so its length
+    is exact for any line endings; None when that is not available.
+    """
+    try:
+        raw = headers.__getstate__()[0]
+        if not isinstance(raw, bytes) or not raw.startswith(b"WARC/"):
+            return None
+        return pos + len(raw) + int(content_length or "")
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _after(ordinal: int) -> str:
+    return f"after record {ordinal}" if ordinal else "at the start"
+
+
 class WarcReader(Reader):
     """Read WARC (``.warc``, ``.warc.gz``), WET and legacy ARC files.
 
-    ``max_payload_bytes`` drops larger responses (``payload_too_large``); ``min_payload_bytes``
-    drops empty ones (``empty_payload``); only 2xx responses are documents unless
-    ``keep_http_errors`` is set.
+    ``max_payload_bytes`` drops larger responses (``payload_too_large``), counting the
+    decoded payload and never reading or inflating more than one byte past it;
+    ``min_payload_bytes`` drops empty ones (``empty_payload``); only 2xx responses are
+    documents unless ``keep_http_errors`` is set.
     """
 
     extensions: ClassVar[tuple[str, ...]] = (
@@ -182,117 +339,226 @@ class WarcReader(Reader):
             row[REASON] = reason
         return row
 
+    def _decode_http_body(self, body: bytes, transfer_encoding: str | None, content_encoding: str | None, truncated: bool) -> bytes:
+        """Undo chunked transfer and content encoding, stopping past ``max_payload_bytes``."""
+        limit = self.max_payload_bytes
+        if (transfer_encoding or "").lower() == "chunked" and not truncated:
+            body = decode_chunked(body, limit)
+        return decode_content(body, content_encoding, limit)
+
+    def _warc_row(self, record: Any, headers: Any, record_type: str, ordinal: int, source: InputFile, report: ReadReport) -> dict[str, Any]:
+        """The row of one document record (response, resource or WET conversion)."""
+        limit = self.max_payload_bytes
+        # One byte past the limit tells a too-large record; sizing the read by the declared
+        # length keeps the reader from allocating limit + 1 bytes for every small record.
+        declared = record.content_length
+        body = record.reader.read(min(declared, limit) + 1 if declared >= 0 else limit + 1)
+        report.bytes_read += len(body)
+        too_large = len(body) > limit
+        truncated = not too_large and len(body) < record.content_length
+        if truncated:
+            note_damage(report, f"record {ordinal} ends after {len(body)} of {record.content_length} payload bytes (truncated file)")
+        doc_id = record_id_to_id(record.record_id) or derived_id(source.key, ordinal)
+        url = headers.get("WARC-Target-URI")
+        date = headers.get("WARC-Date")
+        if record_type == "conversion":
+            row = {
+                ID: doc_id,
+                URL: url,
+                SOURCE: source.path,
+                WARC_DATE: date,
+                CONTENT_TYPE: mime_of(headers.get("Content-Type")) or "text/plain",
+            }
+            reason = "truncated_payload" if truncated else "payload_too_large" if too_large else None
+            if reason is None and not body.strip():
+                reason = "empty_payload"
+            if not too_large:
+                row[TEXT] = body.decode("utf-8", errors="replace")
+            if reason is not None:
+                report.skip(reason)
+                row[DROPPED_BY], row[REASON] = READ_STAGE, reason
+            return row
+        http = record.http_headers if record.is_http else None
+        if http is not None:
+            content_type = record.http_content_type
+            charset = _charset_param(record.http_charset)
+            status = http.status_code
+            if not too_large:
+                body = self._decode_http_body(body, http.get("Transfer-Encoding"), http.get("Content-Encoding"), truncated)
+        elif record_type == "resource":
+            content_type = headers.get("Content-Type")
+            charset, status = None, None
+        else:
+            content_type, charset, status = None, None, None
+        return self._document_row(
+            report=report,
+            doc_id=doc_id,
+            url=url,
+            source=source.path,
+            date=date,
+            content_type=content_type,
+            identified_type=headers.get("WARC-Identified-Payload-Type"),
+            charset=charset,
+            status=status,
+            body=body,
+            truncated=truncated,
+        )
+
+    # -- WARC / WET ----------------------------------------------------------------------
     def _iter_warc(self, source: InputFile, report: ReadReport) -> Iterator[dict[str, Any]]:
+        if source.is_local:
+            try:
+                f: Any = open(source.path.removeprefix("file://"), "rb")  # noqa: SIM115 - closed below
+            except OSError as exc:
+                report.damaged = f"unreadable: {exc}"
+                return
+        else:
+            f = source.open(self.storage_options)
+        try:
+            framing = OTHER
+            if _seekable(f):
+                framing = file_framing(source.path, f.read(4))
+                f.seek(0)
+            start: int | None = 0
+            while start is not None:
+                start = yield from self._read_segment(f, start, framing, source, report)
+        finally:
+            f.close()
+
+    def _read_segment(
+        self, f: Any, seg_start: int, framing: str, source: InputFile, report: ReadReport
+    ) -> Generator[dict[str, Any], None, int | None]:
+        """Read records from ``seg_start`` until the end or damage; returns where to resume
+        (the next record after skipped garbage) or None when the input is done.
+
+        ``report.records`` numbers the records across segments (record K is the K-th read).
+        """
         from fastwarc.warc import ArchiveIterator
 
-        stream: Any
-        if source.is_local:
-            stream = source.path.removeprefix("file://")
-            fsspec_args: Any = False
-        else:
-            stream = source.open(self.storage_options)
-            fsspec_args = False
-        ordinal = 0
-        last_offset = 0
+        if seg_start:
+            f.seek(seg_start)
+        first_ordinal = report.records
+        last_start: int | None = None
+        expected: int | None = seg_start  # uncompressed files: where the next record begins
+        error: Exception | None = None
         try:
-            iterator = ArchiveIterator(
-                stream, parse_http=True, quirks_mode=True, auto_decode="none", fsspec_args=fsspec_args
-            )
+            iterator = ArchiveIterator(f, parse_http=True, quirks_mode=True, auto_decode="none", fsspec_args=False)
             for record in iterator:
-                ordinal += 1
-                last_offset = record.stream_pos
+                headers = record.headers
+                content_length = headers.get("Content-Length")
+                if framing == PLAIN:
+                    pos = record.stream_pos
+                    if expected is not None and pos - expected > _TRAILER_SLACK:
+                        resume = self._check_gap(f, expected, pos, report.records, report)
+                        if resume is not None:
+                            return resume
+                    expected = _plain_record_end(pos, headers, content_length)
+                last_start = record.stream_pos
                 report.records += 1
+                ordinal = report.records
                 record_type = str(record.record_type)
                 report.count_type(record_type)
-                headers = record.headers
-                if headers.get("Content-Length") is None and report.damaged is None:
-                    report.damaged = f"record {ordinal} has no complete WARC header (truncated file)"
+                if content_length is None:
+                    note_damage(report, f"record {ordinal} has no complete WARC header (truncated file)")
                 if record_type not in ("response", "conversion", "resource"):
                     continue
-                body = record.reader.read()
-                report.bytes_read += len(body)
-                truncated = len(body) < record.content_length
-                if truncated and report.damaged is None:
-                    report.damaged = (
-                        f"record {ordinal} ends after {len(body)} of {record.content_length} "
-                        "payload bytes (truncated file)"
-                    )
-                doc_id = record_id_to_id(record.record_id) or derived_id(source.key, ordinal)
-                url = headers.get("WARC-Target-URI")
-                date = headers.get("WARC-Date")
-                if record_type == "conversion":
-                    row = {
-                        ID: doc_id,
-                        URL: url,
-                        SOURCE: source.path,
-                        WARC_DATE: date,
-                        CONTENT_TYPE: mime_of(headers.get("Content-Type")) or "text/plain",
-                        TEXT: body.decode("utf-8", errors="replace"),
-                    }
-                    if truncated or not body.strip():
-                        reason = "truncated_payload" if truncated else "empty_payload"
-                        report.skip(reason)
-                        row[DROPPED_BY], row[REASON] = READ_STAGE, reason
-                    yield row
-                    continue
-                http = record.http_headers if record.is_http else None
-                if http is not None:
-                    content_type = record.http_content_type
-                    charset = _charset_param(record.http_charset)
-                    status = http.status_code
-                    if (http.get("Transfer-Encoding") or "").lower() == "chunked" and not truncated:
-                        body = decode_chunked(body)
-                    body = decode_content(body, http.get("Content-Encoding"))
-                elif record_type == "resource":
-                    content_type = headers.get("Content-Type")
-                    charset, status = None, None
-                else:
-                    content_type, charset, status = None, None, None
-                yield self._document_row(
-                    report=report,
-                    doc_id=doc_id,
-                    url=url,
-                    source=source.path,
-                    date=date,
-                    content_type=content_type,
-                    identified_type=headers.get("WARC-Identified-Payload-Type"),
-                    charset=charset,
-                    status=status,
-                    body=body,
-                    truncated=truncated,
-                )
+                yield self._warc_row(record, headers, record_type, ordinal, source, report)
         except (OSError, EOFError, ValueError) as exc:
-            report.damaged = f"unreadable after record {ordinal}: {exc}"
-        finally:
-            if not isinstance(stream, str):
-                stream.close()
-        self._check_end(source, report, ordinal, last_offset)
+            error = exc
+        try:
+            return self._after_segment(f, framing, seg_start, last_start, expected, report.records - first_ordinal, report.records, error, report)
+        except OSError as exc:  # the stream itself failed (a remote read, say): stop here
+            note_damage(report, f"unreadable {_after(report.records)}: {error or exc}")
+            return None
 
     @staticmethod
-    def _check_end(source: InputFile, report: ReadReport, ordinal: int, last_offset: int) -> None:
-        """Report damage the parser passed over silently: a cut gzip tail, or no records."""
-        if report.damaged is not None:
-            return
-        if ordinal == 0:
-            size = source.size
-            if source.is_local:
-                import os
+    def _check_gap(f: Any, end: int, next_start: int, ordinal: int, report: ReadReport) -> int | None:
+        """Bytes FastWARC skipped between the record ending at ``end`` and the next one.
 
-                size = os.path.getsize(source.path.removeprefix("file://"))
-            if size:
-                report.damaged = "no WARC/ARC records found: not a WARC file, or damaged at the start"
-            return
-        if source.is_local and source.path.lower().endswith(".gz"):
-            damage = gzip_tail_damage(source.path.removeprefix("file://"), last_offset)
-            if damage:
-                report.damaged = damage
+        Padding is fine.  Anything else is reported; when a record header hides in the
+        skipped bytes (FastWARC missed it), returns its offset to resume reading there.
+        """
+        here = f.tell()
+        try:
+            first, resume = scan_for_record(f, end, PLAIN, stop=next_start)
+        finally:
+            f.seek(here)
+        if first >= next_start:
+            return None
+        upto = resume if resume is not None else next_start
+        note_damage(report, f"skipped {upto - first} bytes of garbage {_after(ordinal)}")
+        return resume
 
+    @staticmethod
+    def _after_segment(
+        f: Any,
+        framing: str,
+        seg_start: int,
+        last_start: int | None,
+        expected: int | None,
+        records: int,
+        ordinal: int,
+        error: Exception | None,
+        report: ReadReport,
+    ) -> int | None:
+        """After the parser stopped: find the next record past any damage, or report why
+        the input ends here.  Returns the offset to resume at, or None."""
+        where = _after(ordinal)
+        if framing == OTHER:
+            if error is not None:
+                note_damage(report, f"unreadable {where}: {error}")
+            elif ordinal == 0 and _has_content(f):
+                note_damage(report, "no WARC/ARC records found: not a WARC file, or damaged at the start")
+            return None
+        problem = None
+        if records == 0 or last_start is None:
+            # Nothing readable where this segment began: look for a record past it.
+            origin, search_from = seg_start, seg_start + 1
+        elif framing == GZIP:
+            if not _at_gzip_member(f, last_start):
+                # One gzip stream holds many records (not per-record gzip): there is no
+                # member to check or to resume at, and the parser read what it could.
+                if error is not None:
+                    note_damage(report, f"unreadable {where}: {error}")
+                return None
+            end, problem = gzip_member_end(f, last_start)
+            if problem is not None:
+                note_damage(report, f"record {ordinal}: {problem}")
+                origin = search_from = last_start + 1
+            else:
+                origin = search_from = end
+        elif expected is not None:
+            origin = search_from = expected
+        else:
+            origin = search_from = last_start + 1
+        first, resume = scan_for_record(f, origin, framing, search_from)
+        if resume is not None:
+            # Nothing but padding before the next record (the parser stops at padding
+            # between gzip members) is no damage.  Were that record unreadable itself,
+            # reading from it yields no record and the next search starts past it.
+            if resume > first and problem is None:
+                note_damage(report, f"skipped {resume - first} bytes of garbage {where}")
+            return resume
+        if problem is not None:
+            return None
+        # No record follows.  Anything but padding up to the end is damage; an error the
+        # parser raised over padding alone (after a complete last record) is not.
+        size = f.seek(0, 2)
+        if first < size:
+            if ordinal == 0:
+                note_damage(report, "no WARC/ARC records found: not a WARC file, or damaged at the start")
+            else:
+                note_damage(report, f"{size - first} bytes {where} are not WARC records")
+        return None
+
+    # -- legacy ARC ----------------------------------------------------------------------
     def _iter_arc(self, source: InputFile, report: ReadReport) -> Iterator[dict[str, Any]]:
         from warcio.archiveiterator import ArchiveIterator
 
         stream = source.open(self.storage_options)
         ordinal = 0
         last_offset = 0
+        limit = self.max_payload_bytes
         try:
             iterator = ArchiveIterator(stream, arc2warc=True)
             for record in iterator:
@@ -303,9 +569,11 @@ class WarcReader(Reader):
                 if record_type != "response":
                     continue
                 expected = record.length
-                body = record.content_stream().read()
+                # The stored payload, at most limit + 1 bytes of it; warcio skips the rest.
+                body = record.raw_stream.read(limit + 1)
                 last_offset = iterator.get_record_offset()
                 report.bytes_read += len(body)
+                too_large = len(body) > limit
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 date = record.rec_headers.get_header("WARC-Date")
                 content_type = record.http_headers.get_header("Content-Type") if record.http_headers else record.rec_headers.get_header("Content-Type")
@@ -316,9 +584,12 @@ class WarcReader(Reader):
                     charset = _charset_param(content_type.lower().split("charset=", 1)[1].split(";")[0])
                 # ARC has no record ids (warcio invents random ones): use the position.
                 doc_id = derived_id(source.key, ordinal)
-                truncated = expected is not None and record.raw_stream.limit not in (None, 0)
+                truncated = not too_large and expected is not None and record.raw_stream.limit not in (None, 0)
                 if truncated and report.damaged is None:
                     report.damaged = f"record {ordinal} ends before its declared length (truncated file)"
+                if record.http_headers and not too_large:
+                    http = record.http_headers
+                    body = self._decode_http_body(body, http.get_header("Transfer-Encoding"), http.get_header("Content-Encoding"), truncated)
                 yield self._document_row(
                     report=report,
                     doc_id=doc_id,
@@ -334,6 +605,22 @@ class WarcReader(Reader):
                 )
         except Exception as exc:  # warcio raises many types on damaged ARC/WARC input
             report.damaged = f"unreadable after record {ordinal}: {type(exc).__name__}: {exc}"
+        try:
+            if report.damaged is None and _seekable(stream):
+                if ordinal == 0 and _has_content(stream):
+                    report.damaged = "no WARC/ARC records found: not a WARC file, or damaged at the start"
+                elif ordinal and file_framing(source.path, b"") == GZIP and _at_gzip_member(stream, last_offset):
+                    report.damaged = gzip_member_end(stream, last_offset)[1]
         finally:
             stream.close()
-        self._check_end(source, report, ordinal, last_offset)
+
+
+def _has_content(f: Any) -> bool:
+    """Whether the stream holds anything but padding (from its start when it can seek)."""
+    if not _seekable(f):
+        try:
+            return bool(f.tell())
+        except (AttributeError, OSError, ValueError):
+            return False
+    first, _ = scan_for_record(f, 0, OTHER)
+    return first < f.seek(0, 2)

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import gzip
+import logging
 from pathlib import Path
 
+import fsspec
 import pytest
 
-from curate.inputs import COMMON_CRAWL_BASE_URL, InputError, expand_inputs, read_paths_listing
+from curate.inputs import (
+    COMMON_CRAWL_BASE_URL,
+    InputError,
+    directory_files,
+    discover_inputs,
+    expand_inputs,
+    read_paths_listing,
+)
+from curate.pipeline import load_pipeline
+
+from .conftest import REPO
+
+COMMONCRAWL_PIPELINE = REPO / "pipelines" / "commoncrawl.yaml"
 
 TREE = [
     "a.warc.gz",
@@ -145,3 +159,125 @@ def test_shared_warc_directory(shared_data):
     assert "example.arc.gz" in names and "warcfile.warc.gz" in names and "dolma-cc_en_head-0091.jsonl.gz" in names
     assert "MANIFEST.md" not in names and "CC-MAIN-2024-22.warc.paths.gz" not in names
     assert _paths(files) == sorted(_paths(files))
+
+
+# -- a directory stands for the files of the pipeline's input format ----------------------
+
+WARC_FAMILY = ["a.warc.gz", "sub/c.arc.gz", "sub/deeper/f.warc.wet.gz"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        pytest.param(None, ["a.warc.gz", "b.jsonl", "notes.txt", "sub/c.arc.gz", "sub/d.jsonl.gz", "sub/deeper/e.parquet", "sub/deeper/f.warc.wet.gz"], id="no-format-every-readable-file"),
+        pytest.param("auto", WARC_FAMILY, id="auto-warc-family-present"),
+        pytest.param("warc", WARC_FAMILY, id="warc"),
+        pytest.param("jsonl", ["b.jsonl", "sub/d.jsonl.gz"], id="jsonl"),
+        pytest.param("parquet", ["sub/deeper/e.parquet"], id="parquet"),
+        pytest.param("text", ["notes.txt"], id="text"),
+    ],
+)
+def test_directory_follows_format(tree, fmt, expected):
+    found = discover_inputs([str(tree)], fmt=fmt)
+    assert _paths(found.files) == [str(tree / e) for e in expected]
+    every = _paths(expand_inputs([str(tree)]))
+    assert found.left_out == sorted(set(every) - set(_paths(found.files)))
+
+
+def test_auto_without_warc_files_takes_every_readable_file(tree):
+    files = expand_inputs([str(tree / "sub")], fmt="auto")
+    assert _paths(files) == [str(tree / e) for e in ("sub/c.arc.gz", "sub/deeper/f.warc.wet.gz")]
+    (tree / "sub/c.arc.gz").unlink()
+    (tree / "sub/deeper/f.warc.wet.gz").unlink()
+    files = expand_inputs([str(tree / "sub")], fmt="auto")
+    assert _paths(files) == [str(tree / e) for e in ("sub/d.jsonl.gz", "sub/deeper/e.parquet")]
+
+
+def test_explicit_files_and_globs_are_kept_whatever_the_format(tree):
+    files = expand_inputs([str(tree), str(tree / "notes.txt"), str(tree / "*.jsonl")], fmt="auto")
+    assert _paths(files) == [str(tree / e) for e in ("a.warc.gz", "b.jsonl", "notes.txt", "sub/c.arc.gz", "sub/deeper/f.warc.wet.gz")]
+
+
+def test_files_left_out_but_named_by_another_spec(tree):
+    found = discover_inputs([str(tree), str(tree / "b.jsonl")], fmt="auto")
+    assert _paths(found.files) == [str(tree / e) for e in ("a.warc.gz", "b.jsonl", "sub/c.arc.gz", "sub/deeper/f.warc.wet.gz")]
+    assert found.left_out == [str(tree / e) for e in ("notes.txt", "sub/d.jsonl.gz", "sub/deeper/e.parquet")]
+    (note,) = found.notes
+    assert "left out 3 other readable files (notes.txt, d.jsonl.gz, e.parquet)" in note
+
+
+def test_directory_without_files_of_the_format(tree):
+    with pytest.raises(InputError, match="no readable files of format epub"):
+        expand_inputs([str(tree)], fmt="epub")
+
+
+@pytest.mark.parametrize(
+    ("paths", "fmt", "taken", "left_out"),
+    [
+        (["x.json", "y.warc.gz", "z.txt", "w.png"], "auto", ["y.warc.gz"], ["x.json", "z.txt"]),
+        (["x.json", "z.txt", "w.png"], "auto", ["x.json", "z.txt"], []),
+        (["x.json", "y.warc.gz"], None, ["x.json", "y.warc.gz"], []),
+        (["x.json", "y.warc.gz"], "jsonl", ["x.json"], ["y.warc.gz"]),
+        ([], "auto", [], []),
+    ],
+)
+def test_directory_files(paths, fmt, taken, left_out):
+    assert directory_files(paths, fmt) == (taken, left_out)
+
+
+@pytest.fixture
+def crawl_dir(tmp_path, sample_warc) -> Path:
+    """A crawl directory as people keep them: the WARC, with notes and metadata beside it."""
+    root = tmp_path / "crawl"
+    root.mkdir()
+    (root / "CC-MAIN-sample.warc.gz").write_bytes(sample_warc.read_bytes())
+    (root / "notes.txt").write_text("fetched 2024-05-01 from the CC-MAIN-2024-22 crawl\n")
+    (root / "meta.json").write_text('{"crawl": "CC-MAIN-2024-22", "segments": 1}\n')
+    return root
+
+
+def test_commoncrawl_pipeline_directory_reads_only_the_warc(crawl_dir, caplog):
+    pipeline = load_pipeline(COMMONCRAWL_PIPELINE)
+    assert pipeline.input.format == "auto"
+    with caplog.at_level(logging.WARNING, logger="curate.inputs"):
+        files = expand_inputs(
+            [str(crawl_dir)],
+            pipeline.input.paths_base_url,
+            pipeline.input.storage_options,
+            pipeline.input.limit,
+            fmt=pipeline.input.format,
+        )
+    assert _paths(files) == [str(crawl_dir / "CC-MAIN-sample.warc.gz")]
+    (message,) = [r.getMessage() for r in caplog.records if r.name == "curate.inputs"]
+    assert "left out 2 other readable files (meta.json, notes.txt)" in message
+
+
+def test_commoncrawl_run_on_a_crawl_directory(crawl_dir, tmp_path):
+    from curate.run import run_pipeline
+
+    result = run_pipeline(load_pipeline(COMMONCRAWL_PIPELINE), [str(crawl_dir)], str(tmp_path / "out"), executor="local", progress=False)
+    assert result.inputs_total == 1
+    assert result.stats["damaged_inputs"] == []
+    assert result.kept > 0
+
+
+def test_remote_directory_follows_format(sample_warc):
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/crawldir/seg/a.warc.gz", sample_warc.read_bytes())
+    fs.pipe("/crawldir/seg/meta.json", b"{}")
+    fs.pipe("/crawldir/notes.txt", b"notes")
+    try:
+        found = discover_inputs(["memory://crawldir"], fmt="auto")
+    finally:
+        fs.rm("/crawldir", recursive=True)
+    assert [f.path.rsplit("/", 2)[-2:] for f in found.files] == [["seg", "a.warc.gz"]]
+    assert not found.files[0].is_local
+    assert sorted(p.rsplit("/", 1)[-1] for p in found.left_out) == ["meta.json", "notes.txt"]
+    assert all(p.startswith("memory://") for p in found.left_out)
+
+
+def test_shared_warc_directory_auto(shared_data):
+    files = expand_inputs([str(shared_data / "warc")], fmt="auto")
+    names = {Path(f.path).name for f in files}
+    assert "example.arc.gz" in names and "warcfile.warc.gz" in names and "whirlwind.warc.wet.gz" in names
+    assert not any(n.endswith((".jsonl", ".jsonl.gz", ".md")) for n in names)

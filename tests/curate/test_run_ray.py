@@ -78,7 +78,8 @@ def test_sample_warc_through_ray(ray_session, tmp_path, sample_warc):
 def test_every_shared_warc_through_ray(ray_session, tmp_path, shared_data):
     warc_dir = shared_data / "warc"
     out = tmp_path / "out"
-    result = run_pipeline(load_pipeline(PIPELINE), [str(warc_dir)], str(out), progress=False)
+    # the Common Crawl pipeline takes the WARC family from a directory; the JSONL files are named
+    result = run_pipeline(load_pipeline(PIPELINE), [str(warc_dir), str(warc_dir / "cc-documents")], str(out), progress=False)
     check_output_contract(out, result)
     stats = result.stats
     inputs = {p.as_posix() for p in warc_dir.rglob("*") if p.name.endswith((".warc.gz", ".wet.gz", ".arc.gz", ".jsonl", ".jsonl.gz"))}
