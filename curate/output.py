@@ -136,6 +136,15 @@ class OutputLayout:
     def part_files(self, directory: str) -> list[str]:
         return [p for p in list_files(self.fs, directory) if PART_NAME.match(p.rsplit("/", 1)[-1])]
 
+    def owned_part_files(self, directory: str) -> list[str]:
+        """The part files in ``directory`` written for this output (footer id checked)."""
+        from curate.ownership import parquet_owner
+
+        parts = self.part_files(directory)
+        if not self.owner_id:
+            return parts
+        return [p for p in parts if parquet_owner(self.fs, p) == self.owner_id]
+
     def tmp_files(self) -> list[str]:
         """Temporary files a killed run of this output left behind (never a user's file)."""
         prefix = f"{TMP_PREFIX}{self.owner_id}-" if self.owner_id else TMP_PREFIX

@@ -187,7 +187,7 @@ def run_pipeline(
         if len(phases) > 1 and not pipeline.output.keep_intermediate:
             for i in range(1, len(phases)):
                 phase_layout = _phase_layout(layout, i - 1, len(phases), pipeline)
-                remove_files(phase_layout.fs, phase_layout.base, phase_layout.part_files(phase_layout.data_dir))
+                remove_files(phase_layout.fs, phase_layout.base, phase_layout.owned_part_files(phase_layout.data_dir))
         save_state(True)
 
     read_seconds = stage_seconds.get(READ_STAGE, 0.0)
@@ -236,7 +236,7 @@ def _write_training_shards(pipeline: Pipeline, layout: OutputLayout, executor: s
         manifest = write_tokenized([Source(pipeline.name, sorted(files))], layout.root, settings, runner,
                                    pipeline=pipeline.to_dict(), log=lambda m: console.print(escape(m)))
     if not keep_documents:
-        remove_files(layout.fs, layout.base, layout.part_files(layout.data_dir))
+        remove_files(layout.fs, layout.base, layout.owned_part_files(layout.data_dir))
     totals = manifest["totals"]
     console.print(f"[bold]tokenized[/bold]: {totals['tokens']:,} tokens of {totals['documents']:,} documents in {len(manifest['shards'])} shards -> {escape(layout.root)}/tokens")
 
@@ -273,7 +273,7 @@ def _final_complete(layout: OutputLayout, previous: dict[str, Any]) -> bool:
 def _clear_phase(layout: OutputLayout, keys: set[str]) -> None:
     """Remove a phase's earlier output: its inputs changed, so it is redone from scratch."""
     for kind_dir in (layout.data_dir, layout.rejects_dir):
-        for path in layout.part_files(kind_dir):
+        for path in layout.owned_part_files(kind_dir):
             if part_key(path) in keys or (layout.intermediate and kind_dir == layout.data_dir):
                 layout.fs.rm(path)
     for key in keys:
