@@ -22,7 +22,7 @@ def _read_columns(layout: OutputLayout, directory: str, columns: list[str]) -> p
         with layout.fs.open(path, "rb") as f:
             pf = pq.ParquetFile(f)
             present = [c for c in columns if c in pf.schema_arrow.names]
-            tables.append(pf.read(columns=present))
+            tables.append(pf.read(columns=present, use_threads=False))  # see storage.read_parquet
     if not tables:
         return None
     return pa.concat_tables(tables, promote_options="permissive")
