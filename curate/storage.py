@@ -15,6 +15,7 @@ import os
 from typing import Any
 
 import fsspec
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec import AbstractFileSystem
@@ -97,13 +98,16 @@ def find_files(fs: AbstractFileSystem, directory: str) -> list[str]:
 def read_parquet(fs: AbstractFileSystem, path: str, columns: list[str] | None = None) -> pa.Table:
     """One Parquet file as a table.
 
-    A local file is read by path, with Arrow's own I/O.  A remote one is read through its
-    fsspec handle on this thread only (no pre-buffering, no I/O threads): Arrow's I/O
-    threads otherwise hold Python-owned buffers of the handle's reads, and one released
-    by such a thread while the interpreter shuts down aborts the process (SIGABRT in
-    ``arrow::py::PyBuffer::~PyBuffer`` from ``pthread_exit``).
+    A local file is read by path, with Arrow's own I/O.  A remote one is fetched whole
+    through fsspec and copied into an Arrow-owned buffer before Arrow parses it: Arrow's
+    I/O threads reading through a Python file object hold Python-owned buffers
+    (``arrow::py::PyBuffer``), and one released by such a thread while the interpreter
+    shuts down aborts the process (SIGABRT from ``pthread_exit``).  Files read this way
+    are bounded (output parts, one partition of a work folder), so the copy is too.
     """
     if is_local_fs(fs):
         return pq.read_table(path.removeprefix("file://"), columns=columns)
-    with fs.open(path, "rb") as f:
-        return pq.read_table(f, columns=columns, pre_buffer=False, use_threads=False)
+    data = fs.cat_file(path)
+    buffer = pa.allocate_buffer(len(data))
+    np.frombuffer(buffer, dtype=np.uint8)[:] = np.frombuffer(data, dtype=np.uint8)
+    return pq.read_table(pa.BufferReader(buffer), columns=columns)
