@@ -1,0 +1,79 @@
+"""Every file of a run lives on the output's filesystem (or the scratch URL), never on the
+local disk by accident: phases, dedup work folders, rejects, resume state, stats."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import fsspec
+import pyarrow.parquet as pq
+import pytest
+
+from curate.pipeline import load_pipeline
+from curate.run import run_pipeline
+
+from .conftest import REPO, SAMPLE_WARC
+
+PIPELINE = REPO / "pipelines" / "commoncrawl.yaml"  # has a global stage (minhash_dedup)
+
+
+def ids(fs, folder: str) -> list[str]:
+    found = []
+    for path in fs.find(folder):
+        if path.endswith(".parquet"):
+            with fs.open(path, "rb") as f:
+                found += pq.read_table(f, columns=["id"])["id"].to_pylist()
+    return sorted(found)
+
+
+@pytest.fixture
+def memory_root():
+    root = f"/curate-test-{os.getpid()}"
+    fs = fsspec.filesystem("memory")
+    yield fs, root
+    if fs.exists(root):
+        fs.rm(root, recursive=True)
+
+
+def test_a_phased_run_into_a_url_writes_nothing_locally(tmp_path, memory_root, monkeypatch):
+    """The bug this guards: with an ``s3://`` output, the phase outputs, dedup work folder and
+    phase-0 rejects went to ``./BUCKET/...`` with the scheme stripped."""
+    fs, root = memory_root
+    monkeypatch.chdir(tmp_path)
+    local = run_pipeline(load_pipeline(PIPELINE), [str(SAMPLE_WARC)], str(tmp_path / "local"), executor="local", progress=False)
+    os.makedirs(tmp_path / "cwd")
+    monkeypatch.chdir(tmp_path / "cwd")
+    remote = run_pipeline(load_pipeline(PIPELINE), [str(SAMPLE_WARC)], f"memory://{root}/out", executor="local", progress=False)
+
+    assert os.listdir(tmp_path / "cwd") == []
+    assert (remote.kept, remote.rejected) == (local.kept, local.rejected)
+    assert "warning" not in remote.stats
+    assert ids(fs, f"{root}/out/data") == ids(fsspec.filesystem("file"), str(tmp_path / "local" / "data"))
+    assert ids(fs, f"{root}/out/rejects") == ids(fsspec.filesystem("file"), str(tmp_path / "local" / "rejects"))
+    stats = json.loads(fs.cat_file(f"{root}/out/stats.json"))
+    expected = json.loads((tmp_path / "local" / "stats.json").read_text())
+    assert [(s["stage"], s["rows_in"], s["rows_out"], s["dropped"]) for s in stats["stages"]] == [
+        (s["stage"], s["rows_in"], s["rows_out"], s["dropped"]) for s in expected["stages"]
+    ]
+    assert fs.exists(f"{root}/out/_curate/dedup/minhash_dedup/complete.json")
+    # every part path the run reports is a URL on the output's filesystem
+    assert all(f["path"].startswith("memory://") for f in remote.files)
+
+
+def test_scratch_holds_the_intermediate_data_and_overwrite_clears_it(tmp_path):
+    pipeline = load_pipeline(PIPELINE)
+    pipeline.execution.scratch = str(tmp_path / "scratch")
+    out = tmp_path / "out"
+    first = run_pipeline(pipeline, [str(SAMPLE_WARC)], str(out), executor="local", progress=False)
+    (work,) = list((tmp_path / "scratch").iterdir())
+    assert work.name.startswith("curate-")
+    assert (work / "dedup" / "minhash_dedup" / "complete.json").exists()
+    assert not (out / "_curate" / "dedup").exists()
+    assert not list(out.glob("_curate/phases/*/data/*.parquet"))
+    assert not list(work.glob("phases/*/data/*.parquet"))  # phase data removed at the end
+
+    again = run_pipeline(pipeline, [str(SAMPLE_WARC)], str(out), executor="local",
+                         progress=False, overwrite=True)
+    assert (again.kept, again.rejected) == (first.kept, first.rejected)
+    assert [p.name for p in (tmp_path / "scratch").iterdir()] == [work.name]  # the same output id, recreated
