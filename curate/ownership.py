@@ -24,6 +24,7 @@ import json
 import os
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -156,12 +157,18 @@ class Ownership:
         shards: set[str] = set()
         for root, owner_id in owners.items():
             shards |= listed_shards(self.fs, root, owner_id)
-        owned, foreign = [], []
         known = set(owners.values())
-        for path in files:
+
+        def judge(path: str) -> bool:
             root = max((r for r in owners if path.startswith(r + "/")), key=len, default=self.root)
-            mine = path in shards or _is_owned(self.fs, path, path[len(root) + 1:], owners[root], known)
-            (owned if mine else foreign).append(path)
+            return path in shards or _is_owned(self.fs, path, path[len(root) + 1:], owners[root], known)
+
+        # Most files need their footer or JSON read: on an object store that is a round
+        # trip each, so they are read concurrently.
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            verdicts = list(pool.map(judge, files))
+        owned = [p for p, mine in zip(files, verdicts) if mine]
+        foreign = [p for p, mine in zip(files, verdicts) if not mine]
         return owned, foreign
 
     def owns_part(self, path: str) -> bool:
