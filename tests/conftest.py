@@ -19,4 +19,6 @@ def shared_data() -> Path:
     path = Path(value).expanduser()
     if not path.is_dir():
         pytest.skip(f"{path} is missing: {SHARED_DATA_SKIP}")
-    return path
+    # Absolute, as curate names inputs (the README's command sets a relative path); curate
+    # itself takes relative inputs (tests/curate/test_output_filesystem.py).
+    return path.resolve()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -23,6 +24,13 @@ class InputFile:
 
     path: str
     size: int | None = None
+
+    def __post_init__(self) -> None:
+        # One canonical form whatever the user typed (``../data/x.warc.gz``, ``~/x``):
+        # the key below, the resume state and stats.json name an input by it, and workers
+        # on other machines need absolute paths.
+        if "://" not in self.path:
+            object.__setattr__(self, "path", os.path.abspath(os.path.expanduser(self.path)))
 
     @property
     def key(self) -> str:

@@ -77,3 +77,27 @@ def test_scratch_holds_the_intermediate_data_and_overwrite_clears_it(tmp_path):
                          progress=False, overwrite=True)
     assert (again.kept, again.rejected) == (first.kept, first.rejected)
     assert [p.name for p in (tmp_path / "scratch").iterdir()] == [work.name]  # the same output id, recreated
+
+
+def test_an_input_has_one_key_however_it_is_typed(tmp_path, monkeypatch):
+    """A relative input, and the same file by its absolute path, are one input: the second
+    run resumes the first, and stats.json names the input by its absolute path."""
+    import shutil
+
+    from curate.readers.base import InputFile
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(SAMPLE_WARC, data / "sample.warc.gz")
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    relative = os.path.join("..", "data", "sample.warc.gz")
+    assert InputFile(relative).key == InputFile(str(data / "sample.warc.gz")).key
+    pipeline = REPO / "pipelines" / "commoncrawl-text.yaml"
+    first = run_pipeline(load_pipeline(pipeline), [relative], "out", executor="local", progress=False)
+    assert first.inputs_skipped == 0
+    again = run_pipeline(load_pipeline(pipeline), [str(data / "sample.warc.gz")], str(tmp_path / "work" / "out"),
+                         executor="local", progress=False)
+    assert again.inputs_skipped == 1 and again.kept == first.kept
+    manifest = json.loads((tmp_path / "work" / "out" / "manifest.json").read_text())
+    assert manifest["inputs"] == [str(data / "sample.warc.gz")]
