@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
+from typing import Any
 
 from curate import __version__
 
@@ -113,10 +115,42 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
+    from curate.mixture import is_mixture_file, load_mixture
     from curate.pipeline import load_pipeline
 
-    print(load_pipeline(args.pipeline).describe())
+    if is_mixture_file(args.pipeline):
+        print(describe_mixture(load_mixture(args.pipeline)))
+    else:
+        print(load_pipeline(args.pipeline).describe())
     return 0
+
+
+def describe_mixture(mixture: Any) -> str:
+    """The plan of a mixture: each source's pipeline (as ``explain`` prints one), then the
+    tokenize settings that mix them."""
+    from curate.tokenize.shards import TokenizedSettings
+
+    lines = [f"mixture {mixture.name}"]
+    for source in mixture.sources:
+        weight = "no weight (its natural share)" if source.weight is None else f"weight {source.weight}"
+        if source.pipeline is None:
+            lines.append(f"  source {source.name}: {weight}; curated data {source.data or source.inputs or '(pass --input ' + source.name + '=PATH)'}")
+            continue
+        inputs = ", ".join(source.inputs or source.pipeline.input.paths) or f"(pass --input {source.name}=PATH)"
+        lines.append(f"  source {source.name}: {weight}; {source.pipeline.source_file or source.pipeline.name} -> OUTPUT/sources/{source.name}")
+        lines.append(f"    inputs: {inputs}")
+        lines.extend("    " + line for line in source.pipeline.describe().splitlines())
+    settings = {f.name: f.default for f in dataclasses.fields(TokenizedSettings)
+                if f.name in TOKENIZE_SHOWN and f.default is not dataclasses.MISSING}
+    settings.update(mixture.tokenize)
+    tokenizer = settings.pop("tokenizer", None) or "(none: pass --tokenizer)"
+    lines.append(f"  tokenize    {tokenizer}  {settings}")
+    lines.append("              (the sources' kept documents are tokenized, sampled to the weights, shuffled and")
+    lines.append("               sharded into OUTPUT/tokens/ with OUTPUT/manifest.json)")
+    return "\n".join(lines)
+
+
+TOKENIZE_SHOWN = ("tokenizer", "add_bos", "add_eos", "total_tokens", "shard_tokens", "row_group_tokens", "seed")
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from curate.pipeline import Pipeline, PipelineConfigError, load_pipeline
 
@@ -79,18 +80,48 @@ def is_mixture_file(path: str | Path) -> bool:
     return isinstance(data, dict) and isinstance(data.get("sources"), dict)
 
 
+_SOURCE_TYPES: dict[str, Any] = {"pipeline": str, "inputs": list[str] | None, "data": str | None, "weight": float | None}
+
+
+def _tokenize_types() -> dict[str, Any]:
+    from curate.settings import setting_types
+    from curate.tokenize.shards import TokenizedSettings
+
+    types = setting_types(TokenizedSettings)
+    types["tokenizer"] = str | None  # may come from --tokenizer instead
+    return types
+
+
 def load_mixture(path: str | Path) -> Mixture:
+    from curate.settings import check_value, setting_error
+
+    def check(where: str, name: str, tp: Any, value: Any) -> Any:
+        try:
+            return check_value(tp, value)
+        except ValidationError:
+            raise setting_error(where, name, tp, value) from None
+
     path = Path(path)
     if not path.exists():
         raise PipelineConfigError(f"mixture file {path} does not exist")
     data = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(data, dict):
+        raise PipelineConfigError(f"{path}: expected a mapping at the top level")
     unknown = set(data) - {"name", "description", "sources", "tokenize"}
     if unknown:
         raise PipelineConfigError(f"{path}: unknown top-level keys {sorted(unknown)}; a mixture has name, sources, tokenize")
+    check(str(path), "name", str | None, data.get("name"))
+    if not isinstance(data.get("tokenize") or {}, dict):
+        raise PipelineConfigError(f"{path}: tokenize: expected a mapping of settings, got {data['tokenize']!r}")
     tokenize = dict(data.get("tokenize") or {})
     unknown = set(tokenize) - TOKENIZE_OPTIONS
     if unknown:
         raise PipelineConfigError(f"{path}: tokenize: unknown settings {sorted(unknown)}; known: {sorted(TOKENIZE_OPTIONS)}")
+    types = _tokenize_types()
+    for key, value in list(tokenize.items()):
+        check(f"{path}: tokenize", key, types[key], value)
+    if not isinstance(data.get("sources") or {}, dict):
+        raise PipelineConfigError(f"{path}: sources: expected a mapping of NAME: {{pipeline, inputs, data, weight}}")
     sources = []
     for name, spec in (data.get("sources") or {}).items():
         spec = spec or {}
@@ -101,16 +132,16 @@ def load_mixture(path: str | Path) -> Mixture:
             raise PipelineConfigError(f"{path}: sources.{name}: unknown settings {sorted(unknown)}; known: {sorted(SOURCE_OPTIONS)}")
         if ("pipeline" in spec) == ("data" in spec):
             raise PipelineConfigError(f"{path}: sources.{name}: give either pipeline (a YAML file) or data (curated Parquet)")
+        spec = {key: check(f"{path}: sources.{name}", key, _SOURCE_TYPES[key], value) for key, value in spec.items()}
         pipeline = None
         if spec.get("pipeline"):
             pipeline_path = Path(spec["pipeline"])
             if not pipeline_path.is_absolute():
                 pipeline_path = path.parent / pipeline_path
             pipeline = load_pipeline(pipeline_path)
-        inputs = spec.get("inputs") or []
         sources.append(MixtureSource(
-            name=str(name), weight=None if spec.get("weight") is None else float(spec["weight"]),
-            pipeline=pipeline, inputs=[inputs] if isinstance(inputs, str) else list(inputs), data=spec.get("data"),
+            name=str(name), weight=spec.get("weight"), pipeline=pipeline,
+            inputs=list(spec.get("inputs") or []), data=spec.get("data"),
         ))
     if not sources:
         raise PipelineConfigError(f"{path}: a mixture needs at least one source under sources:")

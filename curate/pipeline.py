@@ -16,7 +16,9 @@ A pipeline is written in YAML::
     execution:
       batch_rows: 500
 
-or built in Python with :class:`Pipeline` directly.
+or built in Python with :class:`Pipeline` directly.  Every setting of every stage and
+section is checked against its declared type when the file is loaded, and by
+:func:`validate_pipeline` for pipelines built in Python (see :mod:`curate.settings`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 import yaml
 
 from curate.registry import build_stage
+from curate.settings import PipelineConfigError, check_instance, check_settings, describe_value
 from curate.stage import Stage
 
 
@@ -134,24 +137,26 @@ def stage_reference(stage: Stage) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-class PipelineConfigError(ValueError):
-    pass
+def _prefix(source_file: str | None) -> str:
+    return f"{source_file}: " if source_file else ""
 
 
-def _section(cls: type, data: dict[str, Any] | None, what: str) -> Any:
+def _section(cls: type, data: dict[str, Any] | None, what: str, source_file: str | None = None) -> Any:
     data = data or {}
+    where = f"{_prefix(source_file)}{what}"
     if not isinstance(data, dict):
-        raise PipelineConfigError(f"{what}: expected a mapping of settings, got {data!r}")
+        raise PipelineConfigError(f"{where}: expected a mapping of settings, got {data!r}")
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = set(data) - names
     if unknown:
-        raise PipelineConfigError(f"{what}: unknown settings {sorted(unknown)}; known: {sorted(names)}")
-    return cls(**data)
+        raise PipelineConfigError(f"{where}: unknown settings {sorted(unknown)}; known: {sorted(names)}")
+    return cls(**check_settings(cls, data, where))
 
 
-def stages_from_config(entries: list[Any]) -> list[Stage]:
+def stages_from_config(entries: list[Any], source_file: str | None = None) -> list[Stage]:
+    prefix = _prefix(source_file)
     if entries and not isinstance(entries, list):
-        raise PipelineConfigError("stages: write a list ('- name: {settings}' per stage), not a mapping")
+        raise PipelineConfigError(f"{prefix}stages: write a list ('- name: {{settings}}' per stage), not a mapping")
     stages = []
     for i, entry in enumerate(entries or []):
         if isinstance(entry, str):
@@ -161,28 +166,57 @@ def stages_from_config(entries: list[Any]) -> list[Stage]:
             config = config or {}
         else:
             raise PipelineConfigError(
-                f"stage {i + 1}: write each stage as 'name' or 'name: {{settings}}', got {entry!r}"
+                f"{prefix}stage {i + 1}: write each stage as 'name' or 'name: {{settings}}', got {entry!r}"
             )
         if not isinstance(config, dict):
-            raise PipelineConfigError(f"stage {i + 1} ({name}): settings must be a mapping, got {config!r}")
-        stages.append(build_stage(name, config))
+            raise PipelineConfigError(f"{prefix}stage {i + 1} ({name}): settings must be a mapping, got {config!r}")
+        stages.append(build_stage(name, config, where=f"{prefix}stage {i + 1}"))
     return stages
 
 
+def validate_pipeline(pipeline: Pipeline) -> None:
+    """Check every setting of ``pipeline`` (its sections and stages) against its declared type.
+
+    Pipelines loaded from YAML are checked when loaded; this covers pipelines built (or
+    changed) in Python.  ``run_pipeline`` calls it before any work starts.  Values are
+    converted in place where unambiguous (``languages: "en"`` -> ``["en"]``); a wrong one
+    raises a one-line :class:`~curate.settings.SettingsError`.
+    """
+    prefix = _prefix(pipeline.source_file)
+    if not isinstance(pipeline.name, str):
+        raise PipelineConfigError(f"{prefix}name: expected a string, got {pipeline.name!r}")
+    for what, section, cls in (
+        ("input", pipeline.input, InputConfig),
+        ("output", pipeline.output, OutputConfig),
+        ("execution", pipeline.execution, ExecutionConfig),
+    ):
+        if not isinstance(section, cls):
+            raise PipelineConfigError(f"{prefix}{what}: expected a {cls.__name__}, got {section!r}")
+        check_instance(section, f"{prefix}{what}")
+    for i, stage in enumerate(pipeline.stages):
+        if not isinstance(stage, Stage):
+            raise PipelineConfigError(f"{prefix}stage {i + 1}: expected a curate Stage, got {stage!r}")
+        check_instance(stage, f"{prefix}stage {i + 1} ({stage.stage_id})")
+
+
 def pipeline_from_dict(data: dict[str, Any], source_file: str | None = None) -> Pipeline:
+    prefix = _prefix(source_file)
     known = {"name", "description", "input", "stages", "output", "execution"}
     unknown = set(data) - known
     if unknown:
-        raise PipelineConfigError(f"unknown top-level keys {sorted(unknown)}; known: {sorted(known)}")
-    output = _section(OutputConfig, data.get("output"), "output")
+        raise PipelineConfigError(f"{prefix}unknown top-level keys {sorted(unknown)}; known: {sorted(known)}")
+    name = data.get("name")
+    if name is not None and not isinstance(name, str):
+        raise PipelineConfigError(f"{prefix}name: expected a string, got {describe_value(name)}")
+    output = _section(OutputConfig, data.get("output"), "output", source_file)
     if output.rejects not in ("full", "minimal"):
-        raise PipelineConfigError(f"output.rejects: use 'full' or 'minimal', not {output.rejects!r}")
+        raise PipelineConfigError(f"{prefix}output.rejects: use 'full' or 'minimal', not {output.rejects!r}")
     return Pipeline(
-        name=data.get("name") or (Path(source_file).stem if source_file else "pipeline"),
-        input=_section(InputConfig, data.get("input"), "input"),
-        stages=stages_from_config(data.get("stages") or []),
+        name=name or (Path(source_file).stem if source_file else "pipeline"),
+        input=_section(InputConfig, data.get("input"), "input", source_file),
+        stages=stages_from_config(data.get("stages") or [], source_file),
         output=output,
-        execution=_section(ExecutionConfig, data.get("execution"), "execution"),
+        execution=_section(ExecutionConfig, data.get("execution"), "execution", source_file),
         source_file=source_file,
     )
 

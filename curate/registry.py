@@ -132,11 +132,23 @@ def registered_stages() -> dict[str, type[Stage]]:
     return dict(sorted(_REGISTRY.items()))
 
 
-def build_stage(name: str, config: dict[str, Any] | None = None) -> Stage:
-    """Instantiate a stage from its name and YAML configuration."""
+def build_stage(name: str, config: dict[str, Any] | None = None, *, where: str | None = None) -> Stage:
+    """Instantiate a stage from its name and YAML configuration.
+
+    Every setting is checked against the stage's field types first (see
+    :mod:`curate.settings`).  ``where`` says where the stage is written, e.g.
+    ``pipelines/x.yaml: stage 4``; messages then start ``pipelines/x.yaml: stage 4
+    (gopher_quality): ...`` (default: ``stage gopher_quality: ...``).
+    """
+    from curate.settings import check_settings
+
     cls = get_stage_class(name)
+    config = dict(config or {})
+    label = config.get("label")
+    stage_id = label if isinstance(label, str) else cls.name
+    config = check_settings(cls, config, f"{where} ({stage_id})" if where else f"stage {stage_id}")
     try:
-        return cls(**(config or {}))
+        return cls(**config)
     except TypeError as exc:
         import dataclasses
 

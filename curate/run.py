@@ -23,7 +23,7 @@ from curate.output import (
     rows_per_input,
 )
 from curate.ownership import JSON_KEY, ForeignFilesError, Ownership, remove_files
-from curate.pipeline import Pipeline, split_at_global_stages
+from curate.pipeline import Pipeline, split_at_global_stages, validate_pipeline
 from curate.readers import build_reader, reader_format_for
 from curate.readers.base import READ_STAGE, InputFile
 from curate.stage import Stage
@@ -123,6 +123,7 @@ def run_pipeline(
     specs = list(inputs or pipeline.input.paths or [])
     if not specs:
         raise RunError("no inputs: pass --input PATH (or set input.paths in the pipeline)")
+    validate_pipeline(pipeline)  # settings of every section and stage, before any work
     found = discover_inputs(specs, pipeline.input.paths_base_url, pipeline.input.storage_options, pipeline.input.limit, fmt=pipeline.input.format)
     files = found.files
     for note in found.notes:

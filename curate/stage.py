@@ -110,9 +110,14 @@ class Stage:
     def validate(self) -> None:
         """Check the configuration cheaply on the driver before a run starts (fail fast).
 
-        The default checks the optional packages in ``requires``; subclasses that override
-        it should call ``super().validate()``.
+        The default checks every setting against its declared type (see
+        :mod:`curate.settings`; a wrong one raises a one-line ``SettingsError``) and the
+        optional packages in ``requires``; subclasses that override it should call
+        ``super().validate()``.
         """
+        from curate.settings import check_instance
+
+        check_instance(self, where=f"stage {self.stage_id}")
         for module, extra in self.requires:
             require(module, extra=extra)
 
