@@ -95,16 +95,118 @@ IPV6_RE = rf"(^|[^0-9A-Za-z_:.{_S}])({_IPV6})\b"
 IPV6_PROTECT_RE = r"(^|[^0-9A-Za-z_:.])(2001:0{0,3}[dD][bB]8:)"
 
 # -- phone numbers ------------------------------------------------------------------------
-# Two shapes only, chosen for precision (see PIIMasker):
-#  * international: ``+`` and a country code, then 6-16 digits in groups separated by
-#    single spaces, dots or hyphens, with an optional area code in parentheses;
-#  * North American: ``(555) 123-4567``, ``555-123-4567``, ``555.123.4567`` (the same
-#    separator is not enforced), optionally after ``1-`` / ``1 ``.
-# Neither may touch a letter, digit or ``_`` on the left or a digit on the right.
-_SEP = r"[ .\-]"
-_INTL = rf"\+[1-9][0-9]{{0,2}}(?:{_SEP}?\([0-9]{{1,4}}\))?{_SEP}?[0-9]{{1,4}}(?:{_SEP}?[0-9]{{2,4}}){{3,6}}"
-_NANP = r"(?:1[ \-.])?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[\-.])[2-9][0-9]{2}[\-.][0-9]{4}"
-PHONE_RE = rf"(^|[^A-Za-z0-9_+\-.])((?:{_INTL}|{_NANP}))\b"
+# Phone-shaped numbers are masked whether or not the number is assigned or even valid: a
+# user masking PII wants ``(555) 123-4567`` gone although ``123`` is no NANP exchange code.
+# A separator is one space, no-break space, dot or hyphen.  The shapes:
+#  * North American: a 3-digit area code (2-9 first, as every NANP area code; in brackets or
+#    followed by a separator), any 3-digit exchange, a separator, 4 digits:
+#    ``(283) 182-3829``, ``(283)-182-3829``, ``(283)182-3829``, ``283-182-3829``,
+#    ``283.182.3829``, ``283 182-3829``, ``283 182 3829``; optionally after ``+1``, ``1-``,
+#    ``1 `` or ``1.``; also E.164 ``+12831823829``.  Not bare runs (``2831823829``), not
+#    area codes starting 0 or 1 (``123-456-7890``), not 7-digit local numbers.
+#  * international: ``+`` and a country code, then a separator, an optional trunk ``(0)``
+#    or bracketed area code, and digit groups: 3+ groups (``+33 1 23 45 67 89``,
+#    ``+44 20 7946 0958``), or 2 groups of which the second has 5+ digits or of 3+ and 4+
+#    digits (``+49 30 123456``, ``+354 555 1234``), or one of 7-12 digits
+#    (``+91 9876543210``); ``+(44) ...``; or E.164 without separators, 7-15 digits
+#    (``+442079460958``).
+#  * an extension right after either (``ext. 123``, ``Ext: 12``, ``extension 12``,
+#    ``x123``) is part of the number and masked with it.
+# Guards (RE2 has no look-around: the character(s) before a number are captured and put
+# back, and spans that must stay are protected with the sentinel first):
+#  * left: a number starting with a digit may not touch a letter, digit, ``_``, ``+``, ``-``
+#    or ``.`` (``a415-555-2671``, ``978-415-555-2671``); one starting with ``(`` or ``+``
+#    may touch a letter (``Tel(415) 555-2671``, ``India+91 ...``, glued by HTML extraction)
+#    but not a digit or ``+``; the all-space form may not follow a digit and a space
+#    (``100 200 400 800 1600``: a list of numbers).
+#  * right: no letter, digit or ``_`` (``\b``); a North American number followed by ``-``
+#    or ``.`` and a digit (``415-555-2671-22``, ``1-800-555-0199.5``: part numbers,
+#    ISBN-like codes, versions) or, in the all-space form, by a space and 3+ digits, is
+#    protected and kept whole.
+_SEP = r"[ .\-\x{00A0}]"
+_SP = r"[ \x{00A0}]"
+_AREA = r"[2-9][0-9]{2}"
+_TAIL = rf"[0-9]{{3}}{_SEP}[0-9]{{4}}"  # exchange and line number
+_NANP_BODY = rf"(?:\({_AREA}\){_SEP}?|{_AREA}{_SEP}){_TAIL}"
+# Digit-first forms with a dot or hyphen in them (the strict left guard).
+_NANP_DIGIT = (
+    rf"(?:1{_SEP})?{_AREA}(?:[.\-]{_TAIL}|{_SP}[0-9]{{3}}[.\-][0-9]{{4}})"
+    rf"|1{_SEP}?\({_AREA}\){_SEP}?{_TAIL}"
+)
+# The all-space form ``415 555 2671`` / ``1 415 555 2671`` (its own left guard).
+_NANP_SPACED = rf"(?:1{_SP})?{_AREA}{_SP}[0-9]{{3}}{_SP}[0-9]{{4}}"
+# Forms that start with ``(`` or ``+`` (the loose left guard).
+_NANP_MARKED = rf"\({_AREA}\){_SEP}?{_TAIL}|\+1{_SEP}?{_NANP_BODY}|\+1{_AREA}[0-9]{{7}}"
+_GROUPS = (
+    rf"[0-9]{{1,5}}(?:{_SEP}[0-9]{{2,8}}){{2,5}}"
+    rf"|[0-9]{{1,5}}{_SEP}[0-9]{{5,8}}"
+    rf"|[0-9]{{3,5}}{_SEP}[0-9]{{4,8}}"
+    rf"|[0-9]{{7,12}}"
+)
+_INTL = (
+    rf"(?:\+[1-9][0-9]{{0,2}}(?:{_SEP}?\(0\){_SEP}?|{_SEP})|\+\([1-9][0-9]{{0,2}}\){_SEP}?)(?:{_GROUPS})"
+    rf"|\+[1-9][0-9]{{0,2}}{_SEP}?\([0-9]{{1,4}}\){_SEP}?"
+    rf"(?:[0-9]{{2,8}}(?:{_SEP}[0-9]{{2,8}}){{1,4}}|[0-9]{{5,8}})"
+    rf"|\+[1-9][0-9]{{6,14}}"
+)
+_EXT = r"(?:,? ?(?i:ext(?:ension)?\.?:?|x) ?[0-9]{1,6})?"
+_STRICT_LEFT = rf"(^|[^A-Za-z0-9_+\-.{_S}])"
+_SPACED_LEFT = rf"(^{_SP}?|[^A-Za-z0-9_+\-.{_S} \x{{00A0}}]|[^0-9{_S}]{_SP})"
+_LOOSE_LEFT = rf"(^|[^0-9+{_S}])"
+# Three alternatives: groups 1, 3 and 5 are the context before the number, 2, 4 and 6 the
+# number (a group of an alternative that did not match is empty in a rewrite).
+PHONE_RE = (
+    rf"{_STRICT_LEFT}((?:{_NANP_DIGIT}){_EXT})\b"
+    rf"|{_SPACED_LEFT}({_NANP_SPACED}{_EXT})\b"
+    rf"|{_LOOSE_LEFT}((?:{_NANP_MARKED}|{_INTL}){_EXT})\b"
+)
+PHONE_PROTECT_RE = (
+    rf"{_STRICT_LEFT}((?:{_NANP_DIGIT})[.\-][0-9])"
+    rf"|{_SPACED_LEFT}({_NANP_SPACED}(?:[.\-][0-9]|{_SP}[0-9]{{3}}))"
+    rf"|{_LOOSE_LEFT}((?:{_NANP_MARKED})[.\-][0-9])"
+)
+_CONTEXT, _NUMBER = r"\1\3\5", r"\2\4\6"
+
+
+def _protect_phones(text: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """Put the sentinel before the spans of ``PHONE_PROTECT_RE``."""
+    return pc.replace_substring_regex(text, PHONE_PROTECT_RE, rf"{_CONTEXT}{SENTINEL}{_NUMBER}")
+
+
+# A second noncharacter, put before each phone placeholder while the phones are counted.
+_COUNT_MARK = "\ufdd1"
+
+
+def _mask_phones(
+    text: pa.ChunkedArray | pa.Array, placeholder: str
+) -> tuple[pa.ChunkedArray | pa.Array, pa.ChunkedArray | pa.Array]:
+    """Mask phone numbers with ``placeholder`` (literal); returns the text, which may hold
+    the sentinel (see ``_unprotect``), and the int32 count per text.
+
+    One ``count`` pass over every text finds those with a phone-shaped match; protection,
+    replacement and counting run on those texts only (protection can only remove matches)
+    and are put back in place with ``replace_with_mask``, per Arrow chunk.  The count is
+    of the placeholders written, each behind a mark (U+FDD1, removed from the text before
+    and after), from the byte lengths with and without the marks: ``count_substring_regex``
+    restarts its search after a match as at the start of a text, so ``^`` of the
+    left-context group would count a number glued to the one before (``...-90+1 (929)
+    ...``) that the replacement rightly keeps."""
+    if isinstance(text, pa.ChunkedArray):
+        parts = [_mask_phones(chunk, placeholder) for chunk in text.chunks]
+        return (
+            pa.chunked_array([p[0] for p in parts], text.type),
+            pa.chunked_array([p[1] for p in parts], pa.int32()),
+        )
+    counts = pc.count_substring_regex(text, PHONE_RE).cast(pa.int32())
+    hit = pc.fill_null(pc.greater(counts, 0), False)
+    if not pc.any(hit).as_py():
+        return text, counts
+    sub = pc.replace_substring(_protect_phones(pc.filter(text, hit)), _COUNT_MARK, "")
+    sub = pc.replace_substring_regex(sub, PHONE_RE, _CONTEXT + _rewrite(_COUNT_MARK + placeholder))
+    unmarked = pc.replace_substring(sub, _COUNT_MARK, "")
+    marks = pc.subtract(pc.binary_length(sub), pc.binary_length(unmarked))  # bytes of marks
+    sub_counts = pc.divide(marks, len(_COUNT_MARK.encode())).cast(pa.int32())
+    return pc.replace_with_mask(text, hit, unmarked), pc.replace_with_mask(counts, hit, sub_counts)
 
 
 def _rewrite(placeholder: str) -> str:
@@ -156,18 +258,32 @@ class PIIMasker(Stage):
       Loopback, link-local, unique-local and multicast IPv6 are never masked, and
       requiring a leading ``2xxx:``/``3xxx:`` group keeps C++ ``a::b`` out.  Embedded
       IPv4 forms (``::ffff:1.2.3.4``) are left to the IPv4 rule.
-    * phones: international numbers written with ``+`` and a country code, and North
-      American ``(555) 123-4567`` / ``555-123-4567`` / ``555.123.4567``.  Not bare digit
-      runs (``5551234567`` is as likely an ID or an amount), not national formats of other
-      countries without ``+`` (``020 7946 0958``; ambiguous with numbers in tables), not
-      dates (``2024-01-15``, ``15.01.2024``), ISBNs, times or number ranges.
+    * phones: anything shaped like a phone number, valid or not (``(555) 123-4567`` is
+      masked though 123 is no NANP exchange): North American ``(283) 182-3829``,
+      ``(283)-182-3829``, ``283-182-3829``, ``283.182.3829``, ``283 182 3829``, with an
+      optional ``+1``/``1-``/``1 `` prefix, and E.164 ``+12831823829``; international
+      numbers written with ``+`` and a country code, in groups separated by spaces, dots
+      or hyphens, with an optional ``(0)`` or bracketed area code (``+44 (0)20 7946 0958``,
+      ``+33 1 23 45 67 89``, ``+91 98765 43210``), or E.164 ``+442079460958``.  An
+      extension written right after the number (``ext. 123``, ``x123``) is masked with
+      it.  Not bare digit runs (``5551234567`` is as likely an ID or an amount), not
+      area codes starting 0 or 1 (``123-456-7890``), not 7-digit local numbers, not
+      national formats of other countries without ``+`` (``020 7946 0958``; ambiguous with
+      numbers in tables), not dates (``2024-01-15``, ``15.01.2024``), versions, prices,
+      ISBNs, card-like numbers, times, year ranges or coordinates; a North American shape
+      glued to more digit groups (``415-555-2671-22``, ``100 200 400 800 1600``) is kept
+      whole.
 
     Placeholders are settings (``email_placeholder``, ``phone_placeholder``,
     ``ip_placeholder``, taken literally); set a ``mask_*`` setting to false to leave a kind
     alone.  Masking runs emails, then IPs, then phones, so an address is never half-taken
-    by another rule.  Known limits: a phone number followed by more digit groups
-    (``415-555-2671-22``) is masked up to its fourth group; the noncharacter U+FDD0, used
-    internally as a marker, is removed from texts that contain it.
+    by another rule.  Known limits: an international number takes up to six digit groups
+    after its country code, so a number right after it may go with it
+    (``+44 20 7946 0958 2019``); an international number
+    with 5+ dotted groups (``+33.1.42.83.62.17``) is kept, as the IP rule protects dotted
+    runs (``1.2.3.4.5``) from it; a number glued to a letter on its right
+    (``555-2671Sales``) is kept; the noncharacter U+FDD0, used internally as a marker, is
+    removed from texts that contain it, and so is U+FDD1 from texts with a phone number.
     """
 
     mask_emails: bool = True
@@ -203,7 +319,8 @@ class PIIMasker(Stage):
             text, v6 = _mask(text, IPV6_RE, rf"\1{ip}")
             counts["pii_ips"] = pc.add(v4, v6)
         if self.mask_phones:
-            text, found = _mask(text, PHONE_RE, rf"\1{_rewrite(self.phone_placeholder)}")
+            text, found = _mask_phones(text, self.phone_placeholder)
+            protected = True
             counts["pii_phones"] = found
         if protected:
             text = _unprotect(text)

@@ -64,7 +64,11 @@ CASES = [
     ("+44 20 7946 0958, +44 20 7946 0959", f"{PH}, {PH}", (0, 2, 0)),
     ("Call (415) 555-2671 or 415-555-2671 or 415.555.2671.", f"Call {PH} or {PH} or {PH}.", (0, 3, 0)),
     ("1-800-555-0199", PH, (0, 1, 0)),
-    ("555-123-4567", "555-123-4567", (0, 0, 0)),  # exchange 1xx is not a NANP number
+    # phone-shaped numbers are masked though 1xx is no valid NANP exchange code
+    ("555-123-4567", PH, (0, 1, 0)),
+    ("(555) 123-4567 (283)-182-3829 283-182-3829", f"{PH} {PH} {PH}", (0, 3, 0)),
+    ("123-456-7890", "123-456-7890", (0, 0, 0)),  # no NANP area code starts with 1
+    ("415-555-2671-22", "415-555-2671-22", (0, 0, 0)),  # part of a longer code: kept whole
     ("score +12 345 678", "score +12 345 678", (0, 0, 0)),  # too few digits after +cc
     ("2024-01-15 and 15.01.2024", "2024-01-15 and 15.01.2024", (0, 0, 0)),  # dates
     ("ISBN 978-3-16-148410-0", "ISBN 978-3-16-148410-0", (0, 0, 0)),
