@@ -164,10 +164,20 @@ def _cmd_stages(args: argparse.Namespace) -> int:
     from curate.registry import registered_stages
 
     for name, cls in registered_stages().items():
-        doc = (cls.__doc__ or "").strip().splitlines()
         kind = "global" if getattr(cls, "is_global", False) else "actor" if cls.stateful else "task"
-        print(f"{name:<28} {kind:<6} {doc[0] if doc else ''}")
+        print(f"{name:<28} {kind:<6} {first_sentence(cls.__doc__)}")
     return 0
+
+
+def first_sentence(doc: str | None) -> str:
+    """The first sentence of a docstring's first paragraph, on one line (never cut mid-way)."""
+    import re
+
+    paragraph = " ".join(line.strip() for line in (doc or "").strip().split("\n\n", 1)[0].splitlines())
+    paragraph = paragraph.replace("``", "")
+    match = re.search(r"^.+?[.!?:](?=\s+[A-Z(`]|$)", paragraph)
+    sentence = match.group(0) if match else paragraph
+    return sentence[:-1] + "." if sentence.endswith(":") else sentence
 
 
 def _cmd_train_classifier(args: argparse.Namespace) -> int:
@@ -260,17 +270,17 @@ def build_parser() -> argparse.ArgumentParser:
     tok.add_argument("--seed", type=int, default=0, help="shuffle and sampling seed (default 0)")
     tok.add_argument("--bos", action=argparse.BooleanOptionalAction, default=None, help="add BOS to each document (default: when the tokenizer has one)")
     tok.add_argument("--eos", action=argparse.BooleanOptionalAction, default=True, help="add EOS to each document (default on)")
-    tok.add_argument("--text-field", default="text")
-    tok.add_argument("--id-field", default="id")
+    tok.add_argument("--text-field", default="text", help="column holding the document text (default text)")
+    tok.add_argument("--id-field", default="id", help="column holding the document id (default id; derived from the row when absent)")
     _execution_options(tok, output=False)
     tok.set_defaults(func=_cmd_tokenize)
 
     explain = sub.add_parser("explain", help="print how a pipeline will run")
-    explain.add_argument("pipeline")
+    explain.add_argument("pipeline", help="pipeline or mixture YAML file (see pipelines/)")
     explain.set_defaults(func=_cmd_explain)
 
     inspect = sub.add_parser("inspect", help="summarise an output directory")
-    inspect.add_argument("directory")
+    inspect.add_argument("directory", help="an output of curate run, dedup or tokenize, or a mixture (local path or URL)")
     inspect.add_argument("--samples", type=int, default=3, help="sample documents to show")
     inspect.add_argument("--rejects", action="store_true", help="also show sample rejected documents per reason")
     inspect.set_defaults(func=_cmd_inspect)
@@ -294,11 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epoch", type=int, default=25, help="passes over the data (default 25; 5 suffices for 100k+ documents)")
     train.add_argument("--lr", type=float, default=0.5, help="learning rate (default 0.5)")
     train.add_argument("--word-ngrams", type=int, default=2, help="word n-grams (default 2, as DCLM)")
-    train.add_argument("--dim", type=int, default=100)
-    train.add_argument("--min-count", type=int, default=1)
-    train.add_argument("--loss", default="softmax", choices=["softmax", "hs", "ova", "ns"])
+    train.add_argument("--dim", type=int, default=100, help="size of the word vectors (default 100)")
+    train.add_argument("--min-count", type=int, default=1, help="words seen fewer times are ignored (default 1)")
+    train.add_argument("--loss", default="softmax", choices=["softmax", "hs", "ova", "ns"],
+                       help="softmax (default), hs (hierarchical softmax, faster with many labels), ova (one-vs-all, independent labels) or ns (negative sampling)")
     train.add_argument("--bucket", type=int, default=2_000_000, help="n-gram hash buckets (model size ~ bucket*dim*4 bytes; default 2000000)")
-    train.add_argument("--threads", type=int, default=11, help="training threads (at least 11, to work around a fastText initialisation bug; runs differ slightly)")
+    train.add_argument("--threads", type=int, default=11, help="fastText training threads (default and minimum 11, whatever the number of cores: fastText "
+                       "fills its model in blocks, one per thread, and with fewer threads most rows stay uninitialised; "
+                       "threads share the cores, and runs differ slightly)")
     train.add_argument("--max-chars", type=int, default=100_000, help="characters of each document used (default 100000; 0 = all)")
     train.add_argument("--lowercase", action="store_true", help="lowercase the text (then run the filter with lowercase: true)")
     train.add_argument("--quantize", action="store_true", help="also write a quantized MODEL.ftz")

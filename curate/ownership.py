@@ -218,7 +218,8 @@ def _foreign_message(root: str, files: list[str]) -> str:
     more = f" and {len(files) - SHOWN} more" if len(files) > SHOWN else ""
     return (
         f"{root} holds {len(files)} file(s) curate did not write ({shown}{more}); "
-        "choose another --output, or pass --allow-other-files to write beside them (curate never deletes them)"
+        "write to another output, or allow them (--allow-other-files; allow_other_files=True in Python): "
+        "curate writes beside them and never deletes them"
     )
 
 

@@ -155,7 +155,7 @@ def run_pipeline(
         if previous.get("fingerprint") != fingerprint:
             raise RunError(
                 f"{output} holds the output of a different pipeline configuration; "
-                "use --overwrite to replace it, or another --output"
+                "replace it (--overwrite; overwrite=True in Python) or write to another output"
             )
     layout.makedirs()
     input_keys = [f.key for f in files]
@@ -175,7 +175,7 @@ def run_pipeline(
     reports_layout, skipped = layout, len(files)
     has_global = any(p.global_stage is not None for p in phases)
     if previous.get("complete") and previous.get("inputs") == input_keys and len(phases) > 1 and _final_complete(layout, previous):
-        console.print(f"[bold]resume[/bold]: {output} is complete; nothing left to do (use --overwrite to start fresh)")
+        console.print(f"[bold]resume[/bold]: {output} is complete; nothing left to do (--overwrite starts fresh)")
         reports_layout = _phase_layout(layout, 0, len(phases), pipeline)
     else:
         save_state(False)
@@ -482,12 +482,15 @@ def _run_watched(work: Any, client: ProgressClient, console: Any, show: bool) ->
 
 
 def _progress_line(snap: dict[str, Any]) -> str:
+    """Documents read are the rows the summary's ``read`` line counts (a WARC's request and
+    metadata records are not documents); the records behind them are shown beside."""
     elapsed = max(snap["elapsed"], 1e-6)
     done = snap["inputs_done"] + snap["skipped_inputs"]
+    records = f" ({snap['records']:,} records)" if snap["records"] > snap["rows"] else ""
     return (
-        f"files {done}/{snap['total_inputs']}  records {snap['records']:,}  "
-        f"documents kept {snap['documents_kept']:,}  "
-        f"{snap['records'] / elapsed:,.0f} records/s  {elapsed:,.0f}s"
+        f"files {done}/{snap['total_inputs']}  documents read {snap['rows']:,}{records}  "
+        f"kept {snap['documents_kept']:,}  "
+        f"{snap['rows'] / elapsed:,.0f} documents/s  {elapsed:,.0f}s"
     )
 
 
@@ -522,7 +525,7 @@ def _print_summary(console: Any, result: RunResult) -> None:
     console.print(
         f"[bold]done[/bold] in {result.seconds:.1f}s: {stats['documents']['kept']:,} documents kept, "
         f"{stats['documents']['rejected']:,} rejected, from {result.inputs_total} inputs "
-        f"({result.inputs_skipped} skipped as already complete) -> {escape(result.output)}"
+        f"({result.inputs_skipped} read by an earlier run) -> {escape(result.output)}"
     )
     for stage in stats["stages"]:
         drops = ", ".join(f"{r} {n:,}" for r, n in stage["dropped"].items()) or "-"

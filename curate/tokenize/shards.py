@@ -92,6 +92,9 @@ class TokenizedSettings:
     # selection (achieved tokens within about one document of the target), larger ones
     # by an independent seeded draw per document (the same in expectation, cheaper).
     tracked_sampling_max_documents: int = 2_000_000
+    # Warn (in the log and the manifest's "warnings") when mixing repeats a source's
+    # documents more than this many times on average (its rate); None: never warn.
+    max_repeats_warning: float | None = 4.0
 
 
 def shuffle_keys(ids: pa.Array, source: str, seed: int) -> np.ndarray:
@@ -384,7 +387,7 @@ def claim_tokenized_output(output: str, *, overwrite: bool = False, allow_other_
     if existing is not None and not overwrite:
         fs, root = filesystem(output)
         if exists(fs, join(root, "manifest.json")) or exists(fs, join(root, "_curate", "tokenize", "commit.json")):
-            raise TokenizedOutputError(f"{root} already holds a tokenized output; pass --overwrite to replace it, or choose another --output")
+            raise TokenizedOutputError(f"{root} already holds a tokenized output; replace it (--overwrite; overwrite=True in Python) or write to another output")
     try:
         return Ownership.claim(output, allow_other_files=allow_other_files, kind="tokenized")
     except ForeignFilesError as exc:
@@ -439,6 +442,9 @@ def write_tokenized(
         documents[spec["source"]] += result["documents"]
         bucket_tokens[spec["source_index"]] += np.asarray(result["tokens_per_bucket"], np.int64)
     rates = mixture_rates(sources, natural, settings.total_tokens)
+    warnings = repeat_warnings(rates, natural, documents, settings.max_repeats_warning)
+    for warning in warnings:
+        log(f"tokenize: warning: {warning}")
     tracked: list[str] = []
     if any(rate != 1.0 for rate in rates.values()):
         log(f"tokenize: sampling the sources at rates {', '.join(f'{k} {v:.3f}' for k, v in rates.items())} ...")
@@ -484,6 +490,7 @@ def write_tokenized(
                 s.name: {
                     "files": len(s.files), "documents": documents[s.name], "tokens": natural[s.name],
                     "weight": s.weight, "rate": round(rates[s.name], 6),
+                    "repeated": round(rates[s.name], 6) if rates[s.name] > 1.0 else None,
                     "sampling": "tracked" if s.name in tracked else "draw" if rates[s.name] % 1.0 else "whole",
                     "achieved": round(by_source.get(s.name, 0) / total, 6) if total else 0.0,
                 }
@@ -491,6 +498,7 @@ def write_tokenized(
             },
             "total_tokens_requested": settings.total_tokens,
         },
+        "warnings": warnings,
         "seed": settings.seed,
         "shard_tokens": settings.shard_tokens,
         "settings": {**plain, "sources": [{"name": s.name, "files": s.files, "weight": s.weight} for s in sources]},
@@ -583,6 +591,24 @@ def mixture_rates(sources: list[Source], natural: dict[str, int], total_tokens: 
             raise ValueError(f"source {s.name!r} has no tokens; it cannot make up {s.weight / weight_sum:.0%} of the mixture")
         rates[s.name] = (s.weight / weight_sum) * total / have
     return rates
+
+
+def repeat_warnings(
+    rates: dict[str, float], natural: dict[str, int], documents: dict[str, int], limit: float | None,
+) -> list[str]:
+    """One message per source whose rate repeats its documents more than ``limit`` times.
+
+    A model trained on a source repeated many times mostly memorises it: give the source
+    more data, a lower weight, or a smaller ``total_tokens``.
+    """
+    if limit is None:
+        return []
+    return [
+        f"source {name!r} is repeated {rate:.1f} times on average (its {documents.get(name, 0):,} documents, "
+        f"{natural.get(name, 0):,} tokens, are too few for its weight; max_repeats_warning is {limit:g})"
+        for name, rate in rates.items()
+        if rate > limit
+    ]
 
 
 def _group_buckets(tokens: np.ndarray, shard_tokens: int) -> list[list[int]]:
