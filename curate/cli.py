@@ -201,7 +201,9 @@ def _execution_options(parser: argparse.ArgumentParser, output: bool) -> None:
     """Where a command runs (``--executor``, ``--ray-address``, ``--num-cpus``), what it
     may do to an existing output (``--overwrite``, ``--allow-other-files``) and, for
     commands that write a run output, ``--quiet``."""
-    parser.add_argument("--executor", choices=["ray", "local"], default="ray", help="'local' runs in this process without Ray")
+    parser.add_argument("--executor", choices=["auto", "ray", "local"], default="auto",
+                        help="auto (default): this process for small local inputs (up to 32 MB), else Ray; "
+                        "ray: an embedded Ray, or the cluster at --ray-address; local: this process")
     parser.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"), help="Ray cluster to run on (default: start a local Ray)")
     parser.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray")
     parser.add_argument("--overwrite", action="store_true", help="replace the output curate wrote there before (it deletes only files it wrote)")

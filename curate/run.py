@@ -71,6 +71,57 @@ def _stage_fingerprint(pipeline: Pipeline) -> str:
     return json.dumps({"input": {"format": data["input"]["format"], "options": data["input"]["options"]}, "stages": data["stages"]}, sort_keys=True, default=str)
 
 
+# ``executor="auto"`` runs inputs of at most this many bytes (all local) in this process:
+# an embedded Ray costs 10-20 s to start, more than such a run takes.
+AUTO_LOCAL_MAX_BYTES = 32 << 20
+
+
+def resolve_executor(executor: str, files: list[InputFile], ray_address: str | None, console: Any) -> str:
+    """``auto``: Ray when an address is given (or Ray already runs here), or the inputs are
+    remote or larger than AUTO_LOCAL_MAX_BYTES; else this process, and say so."""
+    import os
+
+    if executor != "auto":
+        return executor
+    if ray_address or os.environ.get("RAY_ADDRESS"):
+        return "ray"
+    try:
+        import ray
+
+        if ray.is_initialized():
+            return "ray"
+    except ImportError:
+        return "local"
+    total = 0
+    for f in files:
+        path = f.path.removeprefix("file://")
+        if not f.is_local or not os.path.isfile(path):
+            return "ray"  # remote inputs, or directories read whole (repositories)
+        total += os.path.getsize(path)
+        if total > AUTO_LOCAL_MAX_BYTES:
+            return "ray"
+    console.print(
+        f"[bold]executor[/bold]: {total / 1e6:,.1f} MB of input: running in this process "
+        "(--executor ray to use Ray)"
+    )
+    return "local"
+
+
+def announce_ray(console: Any, ray_address: str | None) -> None:
+    """Say what happens during the seconds Ray takes to start or connect."""
+    import os
+
+    try:
+        import ray
+
+        if ray.is_initialized():
+            return
+    except ImportError:
+        return
+    address = ray_address or os.environ.get("RAY_ADDRESS")
+    console.print(f"[bold]ray[/bold]: connecting to {escape(address)} ..." if address else "[bold]ray[/bold]: starting an embedded Ray ...")
+
+
 def language_support_warnings(pipeline: Pipeline) -> list[str]:
     """Filters whose rules do not cover the languages an earlier language filter keeps."""
     kept: set[str] | None = None  # None: any language may reach this point
@@ -129,6 +180,7 @@ def run_pipeline(
     for note in found.notes:
         console.print(f"[yellow]note[/yellow]: {escape(note)}")
     fmt = _pick_format(pipeline, files)
+    executor = resolve_executor(executor, files, ray_address or pipeline.execution.ray_address, console)
     reader_options = {"batch_rows": pipeline.execution.batch_rows, **pipeline.input.options}
     if pipeline.input.storage_options:
         reader_options.setdefault("storage_options", pipeline.input.storage_options)
@@ -180,6 +232,8 @@ def run_pipeline(
     else:
         save_state(False)
         # one Ray for every phase and global stage (the executor reuses a running Ray)
+        if executor == "ray":
+            announce_ray(console, ray_address or pipeline.execution.ray_address)
         with task_runner(executor if has_global else "local", pipeline.execution, ray_address) as runner:
             reports_layout, skipped, final_inputs = _run_phases(
                 pipeline, phases, files, reader, reader_options, layout, executor, ray_address, progress, console,
@@ -432,7 +486,7 @@ def _execute(
         )
         return client.get_snapshot()
     if executor != "ray":
-        raise RunError(f"unknown executor {executor!r}; use 'ray' or 'local'")
+        raise RunError(f"unknown executor {executor!r}; use 'auto', 'ray' or 'local'")
 
     import ray
 
@@ -444,6 +498,7 @@ def _execute(
         start_ray,
     )
 
+    announce_ray(console, ray_address or pipeline.execution.ray_address)
     started_ray = start_ray(pipeline.execution, ray_address)
     try:
         try:

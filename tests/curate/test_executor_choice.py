@@ -1,0 +1,58 @@
+"""``--executor auto`` (the CLI's default): small local inputs run in this process, with a
+note saying so; an address, a running Ray, remote or larger inputs go to Ray."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from curate import run as run_module
+from curate.readers.base import InputFile
+from curate.run import resolve_executor
+
+from .conftest import SAMPLE_WARC
+
+
+def choose(files, address=None):
+    out = io.StringIO()
+    chosen = resolve_executor("auto", files, address, Console(file=out, width=200))
+    return chosen, out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def no_ray_address(monkeypatch):
+    """No address, and no Ray running in this process (the suite's other tests may have one)."""
+    import ray
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+
+
+def test_small_local_input_runs_in_this_process_and_says_so():
+    chosen, said = choose([InputFile(str(SAMPLE_WARC))])
+    assert chosen == "local"
+    assert "running in this process" in said and "--executor ray" in said
+
+
+def test_larger_remote_or_addressed_inputs_go_to_ray(monkeypatch):
+    assert choose([InputFile("s3://bucket/x.warc.gz")])[0] == "ray"
+    assert choose([InputFile(str(SAMPLE_WARC))], address="127.0.0.1:6379")[0] == "ray"
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:6379")
+    assert choose([InputFile(str(SAMPLE_WARC))])[0] == "ray"
+    monkeypatch.delenv("RAY_ADDRESS")
+    monkeypatch.setattr(run_module, "AUTO_LOCAL_MAX_BYTES", SAMPLE_WARC.stat().st_size - 1)
+    assert choose([InputFile(str(SAMPLE_WARC))]) == ("ray", "")
+
+
+def test_a_running_ray_is_used(monkeypatch):
+    import ray
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: True)
+    assert choose([InputFile(str(SAMPLE_WARC))])[0] == "ray"
+
+
+def test_explicit_choices_are_kept():
+    for executor in ("ray", "local"):
+        assert resolve_executor(executor, [InputFile("s3://b/x")], None, Console(file=io.StringIO())) == executor
