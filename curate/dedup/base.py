@@ -183,10 +183,17 @@ def decisions_task(spec: dict[str, Any]) -> dict[str, Any]:
     work = WorkDir(spec["work"])
     members = work.read_partition("members", spec["slot"])
     if members is None or members.num_rows == 0:
-        return {"clusters": 0, "removed": 0}
+        return {"clusters": 0, "removed": 0, "largest_cluster": 0}
     node, label = members["node"].to_numpy(), members["label"].to_numpy()
     labels, inverse, counts = np.unique(label, return_inverse=True, return_counts=True)
+    # ``size`` is what the rows get as duplicate_cluster_size; the figures below count
+    # the same clusters.  A cluster of an earlier run's documents only (an index) is no
+    # cluster of this run: none of its rows is here.
     size = counts[inverse]
+    files = file_of(node)
+    local = files < REFERENCE_FILE
+    here = np.zeros(len(labels), bool)
+    here[inverse[local]] = True
     ids_work = WorkDir(spec["ids_work"])
     ids = read_parquet(ids_work.fs, ids_work.path(IDS, f"f{spec['ids_index']:06d}.parquet"))["id"]
     label_rows = row_of(label)
@@ -204,11 +211,12 @@ def decisions_task(spec: dict[str, Any]) -> dict[str, Any]:
         "size": pa.array(size.astype(np.int64)),
         "removed": pa.array(removed),
     })
-    files = file_of(node)
-    local = files < REFERENCE_FILE
     table = table.filter(pa.array(local))
     work.write_partitioned(DECISIONS, f"s{spec['slot']:06d}", table, files[local], spec["files"])
-    return {"clusters": int(len(labels)), "removed": int(removed[local].sum()), "largest_cluster": int(counts.max())}
+    return {
+        "clusters": int(here.sum()), "removed": int(removed[local].sum()),
+        "largest_cluster": int(counts[here].max()) if here.any() else 0,
+    }
 
 
 @dataclass(kw_only=True)

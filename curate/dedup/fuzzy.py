@@ -12,7 +12,9 @@ Steps (each a list of tasks; see :mod:`curate.dedup.base`):
 3. ``verify``: candidate pairs are checked by the true Jaccard of the shingle sets
    (``exact``, the default) or the estimated Jaccard of the full signatures
    (``estimated``; no text needed), in two passes joined by file, so a task only loads
-   one file's text or signatures.  ``none`` trusts LSH.
+   one file's shingle hashes or signatures.  ``none`` trusts LSH.  The ``bands`` step
+   stores every document's shingle hashes (``shingles/``) next to its signatures, so an
+   index verifies exactly after the text it was built from is gone.
 4. connected components (:mod:`curate.dedup.components`), whose labels are each
    component's best document by the keep policy.
 5. ``decisions``: for each component, its size and the kept document's id; written per
@@ -61,11 +63,17 @@ from curate.dedup.tasks import TaskRunner
 from curate.dedup.workdir import WorkDir
 from curate.registry import register
 from curate.schema import ID, TEXT
-from curate.storage import list_files, read_parquet
+from curate.storage import exists, list_files, read_parquet
 
 BANDS = "bands"
 REFERENCE_BANDS = "reference_bands"
 SIGNATURES = "signatures"
+# Each document's shingle hashes (sorted, unique), one row per input row: what ``exact``
+# verification compares, kept in the index so that a later run can verify exactly
+# against this run's documents after their text is gone (a pipeline removes its phase
+# outputs).  Written from index format 2 on (``index.json``: ``"format": 2``).
+SHINGLES = "shingles"
+INDEX_FORMAT = 2
 FLUSH_RECORDS = 2_000_000
 
 
@@ -107,6 +115,7 @@ def _bands_task(spec: dict[str, Any]) -> dict[str, Any]:
     first_row = 0
     sig_type = pa.list_(pa.uint32(), spec["num_perm"])
     writer = work.open_writer(work.path(SIGNATURES, f"f{index:06d}.parquet"), pa.schema([("sig", sig_type)]))
+    shingle_writer = work.open_writer(work.path(SHINGLES, f"f{index:06d}.parquet"), pa.schema([("shingles", pa.large_list(pa.uint64()))]))
     for table in _read_file(spec):
         n = table.num_rows
         ids.append(table[ID])
@@ -114,6 +123,8 @@ def _bands_task(spec: dict[str, Any]) -> dict[str, Any]:
         sigs, counts = hasher.signatures(text)
         sigs[~live] = EMPTY
         writer.write(pa.table({"sig": pa.FixedSizeListArray.from_arrays(pa.array(sigs.ravel(), pa.uint32()), spec["num_perm"])}))
+        # dropped rows are never compared: an empty set keeps the file small
+        shingle_writer.write(pa.table({"shingles": hasher.shingle_set_list(pc.if_else(pa.array(live), text, pa.scalar(None, text.type)))}))
         hashed = live & (counts > 0)
         stats["documents"] += n
         stats["hashed"] += int(hashed.sum())
@@ -137,6 +148,7 @@ def _bands_task(spec: dict[str, Any]) -> dict[str, Any]:
         first_row += n
     flush()
     writer.close()
+    shingle_writer.close()
     write_ids(work, index, ids)
     return stats
 
@@ -228,7 +240,9 @@ def _buckets_task(spec: dict[str, Any]) -> dict[str, Any]:
     all_pairs_up_to = spec["max_bucket_pairs"] if spec["verify"] != "none" else 1
     i, j = _pairs_in_groups(starts, sizes, all_pairs_up_to)
     edges = _edges(doc, prio, order, i, j)
-    stats = {"band_records": int(len(sort)), "buckets_shared": int(len(starts)), "candidate_pairs": edges.num_rows,
+    # pairs of this band partition: a pair sharing buckets in several partitions counts in
+    # each, so the step's sum is not the number of candidate pairs (verify_left's is)
+    stats = {"band_records": int(len(sort)), "buckets_shared": int(len(starts)), "bucket_pairs": edges.num_rows,
              "largest_bucket": int(sizes.max()) if len(sizes) else 0}
     if spec["verify"] == "none":
         work.write_table(work.path("edges", f"p{p:05d}", "edges.parquet"), edges)
@@ -262,12 +276,16 @@ def _features(spec: dict[str, Any], slot: int, rows: np.ndarray) -> tuple[np.nda
         sigs = read_parquet(work.fs, work.path(SIGNATURES, f"f{source['index']:06d}.parquet"))["sig"].combine_chunks()
         values = sigs.take(pa.array(wanted)).flatten().to_numpy().reshape(len(wanted), spec["num_perm"])
         return wanted, values
+    work = WorkDir(source["work"])
+    stored = work.path(SHINGLES, f"f{source['index']:06d}.parquet")
+    if exists(work.fs, stored):
+        return wanted, _stored_shingles(work, stored, wanted)
     storage = (source["reader"] or {}).get("storage_options") or {}
     fs, path = fsspec.core.url_to_fs(source["file"], **storage)
     if not fs.exists(path):
         raise FileNotFoundError(
-            f"minhash_dedup: verify: exact needs the text of {source['file']}, which is gone; "
-            "use verify: estimated (signatures are kept in the index) or restore the file"
+            f"minhash_dedup: verify: exact needs the text of {source['file']}, which is gone, or the shingle hashes "
+            "an index of this version keeps; use verify: estimated (signatures are kept in the index) or restore the file"
         )
     texts: list[Any] = []
     first = 0
@@ -283,6 +301,27 @@ def _features(spec: dict[str, Any], slot: int, rows: np.ndarray) -> tuple[np.nda
     return wanted, _hasher(spec).shingle_set_list(text)
 
 
+def _stored_shingles(work: WorkDir, path: str, wanted: np.ndarray) -> pa.Array:
+    """The stored shingle sets of the ``wanted`` rows (sorted, unique) of one file, read a
+    row group at a time so only the wanted rows are held."""
+    import pyarrow.parquet as pq
+
+    pieces: list[pa.Array] = []
+    first = 0
+    with work.fs.open(path, "rb") as f:
+        parquet = pq.ParquetFile(f)
+        for group in range(parquet.num_row_groups):
+            n = parquet.metadata.row_group(group).num_rows
+            lo, hi = np.searchsorted(wanted, [first, first + n])
+            if hi > lo:
+                column = parquet.read_row_group(group, columns=["shingles"])["shingles"].combine_chunks()
+                pieces.append(column.take(pa.array(wanted[lo:hi] - first)))
+            first += n
+    if first <= wanted[-1]:
+        raise FileNotFoundError(f"minhash_dedup: {path} has {first} rows, the index expects more; it changed since the index was built")
+    return pa.concat_arrays(pieces)
+
+
 def _lookup(wanted: np.ndarray, values: Any, rows: np.ndarray) -> Any:
     at = np.searchsorted(wanted, rows)
     if isinstance(values, np.ndarray):
@@ -295,7 +334,7 @@ def _verify_a_task(spec: dict[str, Any]) -> dict[str, Any]:
     work = WorkDir(spec["work"])
     pairs = work.read_partition("candidates", spec["slot"])
     if pairs is None or pairs.num_rows == 0:
-        return {"pairs": 0}
+        return {"candidate_pairs": 0}
     pairs = unique_edges(pairs)  # a pair found in several band partitions is checked once
     rows = row_of(pairs["u"].to_numpy())
     wanted, values = _features(spec, spec["slot"], rows)
@@ -307,7 +346,7 @@ def _verify_a_task(spec: dict[str, Any]) -> dict[str, Any]:
     table = pairs.append_column("left", column)
     slots = file_slot(pairs["v"].to_numpy(), spec)
     work.write_partitioned("verify", f"s{spec['slot']:06d}", table, slots, spec["file_slots"])
-    return {"pairs": pairs.num_rows}
+    return {"candidate_pairs": pairs.num_rows}
 
 
 def _verify_b_task(spec: dict[str, Any]) -> dict[str, Any]:
@@ -400,7 +439,7 @@ class MinhashDedup(GlobalStage):
         }
         work.write_json("index.json", {
             "kind": "minhash", "num_perm": self.num_perm, "ngram": self.ngram, "seed": self.seed, "bands": bands,
-            "rows": rows, "partitions": partitions, "files": files, "reader": reader_options,
+            "rows": rows, "partitions": partitions, "files": files, "reader": reader_options, "format": INDEX_FORMAT,
         })
         steps = [run_step(work, BANDS, _bands_task, [{**base, "task": f"f{i:06d}", "file": f, "index": i} for i, f in enumerate(files)], runner)]
         # Everything after the signatures is derived from them and redone on a resume.
@@ -432,16 +471,17 @@ class MinhashDedup(GlobalStage):
             "documents": by_name[BANDS].get("documents", 0), "hashed": by_name[BANDS].get("hashed", 0),
             "empty": by_name[BANDS].get("empty", 0),
             "clusters": by_name["decisions"].get("clusters", 0), "removed": by_name["decisions"].get("removed", 0),
+            "largest_cluster": by_name["decisions"].get("largest_cluster", 0),
             "peak_rss_mb": max(s.get("peak_rss_mb", 0.0) for s in steps),
             "steps": steps,
         }
         if self.verify != "none":
             # pairs once each (a pair can share buckets in several band partitions)
-            summary["candidate_pairs"] = by_name["verify_left"].get("pairs", 0)
+            summary["candidate_pairs"] = by_name["verify_left"].get("candidate_pairs", 0)
             summary["verified_pairs"] = by_name["verify_right"].get("verified_pairs", 0)
             summary["rejected_pairs"] = by_name["verify_right"].get("rejected_pairs", 0)
         else:
-            summary["candidate_edges"] = by_name["buckets"].get("candidate_pairs", 0)
+            summary["candidate_edges"] = by_name["buckets"].get("bucket_pairs", 0)
         return summary
 
     def _references(self) -> list[dict[str, Any]]:
@@ -457,6 +497,31 @@ class MinhashDedup(GlobalStage):
             theirs = (info["num_perm"], info["ngram"], info["seed"], info["bands"], info["rows"])
             if mine != theirs:
                 raise ValueError(f"minhash_dedup: index {root} was built with num_perm/ngram/seed/bands/rows {theirs}, this stage uses {mine}")
+            if self.verify == "exact":
+                _check_exact_index(root, ref, info)
             out.append({"work": ref.root, "files": info["files"], "reader": info["reader"], "offset": offset, "partitions": info["partitions"]})
             offset += len(info["files"])
         return out
+
+
+class UnusableIndexError(ValueError):
+    """An earlier run's index lacks what this run's settings need (one line in the CLI)."""
+
+
+def _check_exact_index(root: str, ref: WorkDir, info: dict[str, Any]) -> None:
+    """``verify: exact`` against an index needs, for every file of it, the shingle hashes
+    (indexes of format 2 onwards) or the text it was built from; checked before any task."""
+    import fsspec
+
+    storage = (info.get("reader") or {}).get("storage_options") or {}
+    for i, file in enumerate(info["files"]):
+        if exists(ref.fs, ref.path(SHINGLES, f"f{i:06d}.parquet")):
+            continue
+        fs, path = fsspec.core.url_to_fs(file, **storage)
+        if fs.exists(path):
+            continue
+        raise UnusableIndexError(
+            f"minhash_dedup: index {root} has no shingle hashes for exact verification (an index written by an older "
+            f"curate) and the text it was built from is gone ({file}); use --verify estimated (verify: estimated), "
+            "or rebuild the index by running the earlier dedup again"
+        )

@@ -66,7 +66,7 @@ def task_runner(executor: str, execution: Any = None, ray_address: str | None = 
     """A runner for ``executor`` (``local`` or ``ray``).  For Ray it connects to
     ``ray_address`` (or RAY_ADDRESS) or starts a local Ray, and stops it afterwards when it
     started it; ``execution`` is the pipeline's ExecutionConfig (CPUs, memory)."""
-    if executor != "ray":
+    if executor not in ("ray", "auto"):  # auto: Ray, for work whose size is not known up front
         yield LocalRunner()
         return
     from curate.execution.ray_executor import start_ray
@@ -82,13 +82,22 @@ def task_runner(executor: str, execution: Any = None, ray_address: str | None = 
             ray.shutdown()
 
 
+MAXIMA = ("largest_", "max_")
+
+
 def summarise(step: str, results: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
-    """One step's statistics: wall seconds, tasks, summed counters, peak memory."""
+    """One step's statistics: wall seconds, tasks, summed counters, peak memory.
+
+    Counters named ``largest_*`` or ``max_*`` are maxima: the step reports the largest
+    over its tasks, not their sum."""
     out: dict[str, Any] = {"step": step, "tasks": len(results), "seconds": round(seconds, 3)}
     for result in results:
         for key, value in result.items():
             if key in ("seconds", "peak_rss_mb") or not isinstance(value, int | float) or isinstance(value, bool):
                 continue
-            out[key] = out.get(key, 0) + value
+            if key.startswith(MAXIMA):
+                out[key] = max(out.get(key, value), value)
+            else:
+                out[key] = out.get(key, 0) + value
     out["peak_rss_mb"] = max((r.get("peak_rss_mb", 0.0) for r in results), default=0.0)
     return out
