@@ -11,10 +11,44 @@ Layout of ``DIR``::
 Every file is written under a temporary name and renamed into place, so a killed run never
 leaves a file that looks complete.  An input is complete when the reader's report exists
 and the rows in its parts add up to the rows the reader emitted; resume redoes the rest.
+
+One schema per folder
+---------------------
+``data/`` and ``rejects/`` are each one Parquet dataset: every part file of a run has the
+same columns, in the same order, with the same types, so pyarrow.dataset, polars, DuckDB
+(without ``union_by_name``) and Hugging Face ``datasets`` read either folder as one table.
+The schemas come from the pipeline plan (:func:`plan_schemas`), computed once per run on
+the driver: an empty batch with the reader's columns goes through every stage (global
+stages through their per-batch ``decide``), which makes each stage add its columns with
+their types without loading a model or reading a document.  The writer then conforms
+every part to the planned schema (:func:`conform`): a column the batch lacks (a stage that
+saw no live row in that batch, a later phase's ``duplicate_of`` or scores for a row
+dropped earlier) is written as nulls, a column that is all-null in a batch gets the
+planned type, and columns come in the planned order.
+
+Score columns stay flat, one nullable column each (``gopher_word_count``,
+``language_score``, ``duplicate_of``, ...), rather than gathered into one struct: flat
+columns are what every reader filters and projects best, and a row a stage never scored
+simply holds null there.  ``rejects: full`` has every planned column (less ``payload``
+and the internal bookkeeping columns) with ``dropped_by`` and ``reason``;
+``rejects: minimal`` has exactly ``id, url, source, dropped_by, reason`` plus
+``duplicate_of`` when a deduplication stage of the pipeline names kept documents
+(``minhash_dedup``, ``exact_dedup``).
+
+The caller sets the schemas on the :class:`OutputLayout` (``data_schema``,
+``rejects_schema``); an executor given a layout without them plans them itself when it
+sees the whole pipeline (no global stage).
+
+Limits: columns whose type only the data decides (JSONL/Parquet reader ``fields``, a
+stage that fails on an empty batch without its model, such as ``tokenize``) are not in
+the plan; they are appended after the planned columns as they come (all-null ones as
+strings), and a value that cannot be cast to its planned type is written with its own
+type.  With such a stage in the pipeline ``data/`` is not conformed at all.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import uuid
@@ -22,6 +56,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -64,6 +99,11 @@ class OutputLayout:
     # The output id (curate.ownership): written into every Parquet footer, JSON file and
     # temporary name, so that curate later deletes and counts only what it wrote.
     owner_id: str | None = None
+    # The run's schemas (see plan_schemas): every part written to data/ (rejects/) is
+    # conformed to it.  Set once per run by the caller; every phase of a pipeline with
+    # global stages carries the same rejects_schema, as all write to one rejects folder.
+    data_schema: pa.Schema | None = None
+    rejects_schema: pa.Schema | None = None
 
     def __post_init__(self) -> None:
         # ``base`` is the root as a full URL (an absolute path locally): every path built
@@ -191,6 +231,130 @@ def _normalise_types(table: pa.Table) -> pa.Table:
     return table
 
 
+def conform(table: pa.Table, schema: pa.Schema | None) -> pa.Table:
+    """``table`` with the columns of ``schema``, in its order and with its types.
+
+    Missing columns become nulls; columns not in ``schema`` follow the planned ones (see
+    the module docstring's limits); a column that cannot be cast keeps its own type.
+    """
+    if schema is None:
+        return table
+    n = table.num_rows
+    names, arrays = [], []
+    for f in schema:
+        if f.name in table.column_names:
+            column = table[f.name]
+            if column.type != f.type:
+                try:
+                    column = column.cast(f.type)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                    pass
+        else:
+            column = pa.nulls(n, f.type)
+        names.append(f.name)
+        arrays.append(column)
+    planned = set(schema.names)
+    for name in table.column_names:
+        if name not in planned:
+            names.append(name)
+            arrays.append(table[name])
+    return pa.Table.from_arrays(arrays, names=names, metadata=table.schema.metadata)
+
+
+def _reader_schemas(reader: Any, paths: Iterable[str]) -> list[pa.Schema]:
+    """The columns the reader is known to emit (readers with a fixed schema)."""
+    from curate.readers import FormatDispatchReader, reader_format_for
+    from curate.readers.code import CODE_SCHEMA, CodeReader
+    from curate.readers.warc import WEB_RECORD_SCHEMA, WarcReader
+
+    if isinstance(reader, FormatDispatchReader):
+        formats = dict.fromkeys(f for f in (reader_format_for(p) for p in paths) if f is not None)
+        probe = copy.copy(reader)  # its reader cache stays off the reader that is shipped
+        probe.__dict__.pop("_readers", None)
+        return [s for fmt in formats for s in _reader_schemas(probe._reader_for(fmt), ())]
+    if isinstance(reader, WarcReader):
+        return [WEB_RECORD_SCHEMA]
+    if isinstance(reader, CodeReader):
+        return [CODE_SCHEMA]
+    fixed = getattr(reader, "_schema", None)
+    if callable(fixed):
+        try:
+            schema = fixed()
+        except Exception:
+            schema = None
+        if isinstance(schema, pa.Schema):
+            return [schema]
+    return []
+
+
+# Every reader emits these (see curate.schema).
+_CORE_SCHEMA = pa.schema([(ID, pa.string()), (TEXT, pa.large_string()), (URL, pa.string()), (SOURCE, pa.string())])
+
+
+def _probe_stage(stage: Any, table: pa.Table) -> tuple[pa.Table, bool]:
+    """What ``stage`` makes of an empty batch (the columns it adds, with their types), and
+    whether it could tell.
+
+    Runs on a shallow copy, so what a stage loads lazily stays off the driver's stage."""
+    from curate.stage import ensure_drop_columns
+
+    stage = copy.copy(stage)
+    target = getattr(stage, "stage", None) if getattr(stage, "name", "") == "_apply_decisions" else None
+    if target is None and getattr(stage, "is_global", False):
+        target = stage
+    try:
+        if target is not None:
+            if ROW not in table.column_names:
+                table = table.append_column(ROW, pa.array([], pa.int64()))
+            try:
+                out = target.decide(table, None)  # no decisions
+            except Exception:
+                out = target.decide(table, np.zeros(0, np.uint64))  # line_dedup: no frequent lines
+        else:
+            out = stage.process(table)
+    except Exception:  # a stage that needs real rows (or its model): its columns stay data-defined
+        return table, False
+    if not isinstance(out, pa.Table):
+        return table, False
+    return ensure_drop_columns(out), True
+
+
+def plan_schemas(
+    stages: Iterable[Any], reader: Any = None, paths: Iterable[str] = (), rejects: str = "full"
+) -> tuple[pa.Schema | None, pa.Schema]:
+    """The schemas of ``data/`` and ``rejects/`` for a run of ``stages`` (every stage of
+    the pipeline, global ones included, in order) over inputs read by ``reader``.
+
+    An empty batch goes through every stage (no ``setup()``: no model is loaded), so each
+    stage adds its columns as it would for real rows.  ``paths`` (the run's inputs) pick
+    the readers of ``format: auto``.  Every field is nullable.
+
+    The data schema is None when a stage cannot be probed (it needs its model, as
+    ``tokenize`` does): such a stage may remove columns, and kept rows, which passed every
+    stage, then keep the columns they come with.
+    """
+    fields: dict[str, pa.Field] = {}
+    for schema in [*_reader_schemas(reader, list(paths)), _CORE_SCHEMA]:
+        for f in schema:
+            fields.setdefault(f.name, f)
+    table = pa.schema(list(fields.values())).empty_table()
+    probed = True
+    for stage in stages:
+        table, ok = _probe_stage(stage, table)
+        probed = probed and ok
+    if DROPPED_BY not in table.column_names:
+        from curate.stage import ensure_drop_columns
+
+        table = ensure_drop_columns(table)
+    data = _normalise_types(_data_table(table))
+    rejected = _normalise_types(_rejects_table(table, rejects))
+    return (_nullable(data.schema) if probed else None), _nullable(rejected.schema)
+
+
+def _nullable(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([f.with_nullable(True) for f in schema])
+
+
 def write_parts(layout: OutputLayout, table: pa.Table, config: OutputConfig) -> list[dict[str, Any]]:
     """Write one batch: split by input, then kept vs rejected; returns the files written."""
     written: list[dict[str, Any]] = []
@@ -211,7 +375,10 @@ def write_parts(layout: OutputLayout, table: pa.Table, config: OutputConfig) -> 
         ):
             if rows.num_rows == 0:
                 continue
-            out = _data_table(rows, layout.intermediate) if kind == "data" else _rejects_table(rows, config.rejects)
+            if kind == "data":
+                out = conform(_data_table(rows, layout.intermediate), layout.data_schema)
+            else:
+                out = conform(_rejects_table(rows, config.rejects), layout.rejects_schema)
             out = _normalise_types(out)
             path = layout.write_parquet(directory, f"part-{key}-{uid}.parquet", out, config)
             written.append({"kind": kind, "path": path, "input": key, "rows": rows.num_rows})

@@ -20,6 +20,7 @@ from curate.output import (
     load_reports,
     part_key,
     plan_resume,
+    plan_schemas,
     rows_per_input,
 )
 from curate.ownership import JSON_KEY, ForeignFilesError, Ownership, remove_files
@@ -191,6 +192,8 @@ def run_pipeline(
         console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
 
     layout = OutputLayout(output)
+    # one schema for data/ and one for rejects/ over the whole run, every phase included
+    layout.data_schema, layout.rejects_schema = plan_schemas(pipeline.stages, reader, [f.path for f in files], pipeline.output.rejects)
     try:
         owner = Ownership.claim(layout.root, allow_other_files=allow_other_files)
     except ForeignFilesError as exc:
@@ -359,7 +362,7 @@ def _phase_layout(layout: OutputLayout, index: int, count: int, pipeline: Pipeli
     if index == count - 1:
         return layout
     return OutputLayout(join(work_root(layout, pipeline), "phases", str(index)), rejects_root=layout.rejects_dir,
-                        intermediate=True, owner_id=layout.owner_id)
+                        intermediate=True, owner_id=layout.owner_id, rejects_schema=layout.rejects_schema)
 
 
 def _run_phases(
