@@ -23,7 +23,11 @@ Stream order, for one epoch:
 2. The permuted list is dealt to ranks greedily by token count (each unit goes to the rank
    with the fewest tokens so far; ties to the lowest rank), then the same way from each
    rank's list to its ``num_workers`` workers.  Ranks (and workers) get disjoint units that
-   together cover the dataset; token loads differ by at most one unit.
+   together cover the dataset; token loads differ by at most one unit.  A dataset with
+   fewer non-empty units than ranks (a small dataset: one shard of one row group) has its
+   row groups split into runs of documents first (:meth:`TokenDataset.split_units`, a pure
+   function of the dataset and ``world_size``), so that every rank gets tokens; one with
+   fewer non-empty documents than ranks is refused with a :class:`TokenDatasetError`.
 3. Inside a unit the documents keep their stored order (the writer shuffled them globally),
    or with ``shuffle_documents`` are permuted with a generator seeded by
    ``(seed, epoch, unit index)``.
@@ -108,10 +112,13 @@ class ShardInfo:
 
 @dataclass(frozen=True)
 class Unit:
-    """One row group of one shard: the unit that is dealt to ranks and workers.
+    """One row group of one shard (or a run of its documents): the unit that is dealt to
+    ranks and workers.
 
     ``index`` is the unit's place in :meth:`TokenDataset.units` (shard order, then row
-    group); ``shard`` is the shard's index in the manifest and ``path`` its manifest path.
+    group) or :meth:`TokenDataset.split_units`; ``shard`` is the shard's index in the
+    manifest and ``path`` its manifest path.  ``first_doc`` and ``documents`` are the stored
+    rows of the row group the unit holds (all of them unless the row group was split).
     """
 
     index: int
@@ -120,6 +127,7 @@ class Unit:
     row_group: int
     documents: int
     tokens: int
+    first_doc: int = 0
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -190,6 +198,7 @@ class TokenDataset:
         self.seed = m.get("seed")
         self.curate_version = m.get("curate_version")
         self._units: list[Unit] | None = None
+        self._split: dict[int, list[Unit]] = {}
         self._metadata: dict[int, pq.FileMetaData] = {}
 
     # -- manifest -------------------------------------------------------------------------
@@ -329,6 +338,76 @@ class TokenDataset:
             self._units = units
         return list(self._units)
 
+    def document_tokens(self, unit: Unit) -> np.ndarray:
+        """The token count of each document of ``unit``, in stored order (int64).
+
+        Reads the ``num_tokens`` column when the shard has one, else the list lengths of
+        ``input_ids``.
+        """
+        with self.open_shard(unit.shard) as pf:
+            if NUM_TOKENS in pf.schema_arrow.names:
+                col = pf.read_row_group(unit.row_group, columns=[NUM_TOKENS]).column(0)
+            else:
+                col = pc.list_value_length(
+                    pf.read_row_group(unit.row_group, columns=[INPUT_IDS]).column(0)
+                )
+        lengths = pc.fill_null(col, 0).to_numpy().astype(np.int64)
+        return lengths[unit.first_doc : unit.first_doc + unit.documents]
+
+    def split_units(self, parts: int) -> list[Unit]:
+        """The units to deal to ``parts`` ranks: :meth:`units`, with row groups split into
+        runs of documents when fewer than ``parts`` units hold tokens.
+
+        Row groups are then cut at the documents nearest to every ``1 / parts`` of the
+        dataset's tokens (each piece is read from its row group), so that every part gets
+        tokens; if that still leaves too few pieces, every document is a unit of its own.
+        A pure function of the dataset and ``parts``: the same on every rank and every run.
+        Raises :class:`TokenDatasetError` when the dataset has fewer non-empty documents
+        than ``parts``.
+        """
+        if parts < 1:
+            raise ValueError(f"parts must be >= 1, not {parts}")
+        units = self.units()
+        if sum(1 for u in units if u.tokens) >= parts:
+            return units
+        if parts not in self._split:
+            self._split[parts] = self._split_units(units, parts)
+        return list(self._split[parts])
+
+    def _split_units(self, units: list[Unit], parts: int) -> list[Unit]:
+        lengths = {u.index: self.document_tokens(u) for u in units if u.tokens}
+        nonempty = sum(int((v > 0).sum()) for v in lengths.values())
+        if nonempty < parts:
+            raise TokenDatasetError(
+                f"{self.path}: {nonempty} non-empty documents ({sum(u.tokens for u in units)} "
+                f"tokens in {len(units)} row groups) cannot be split between {parts} ranks or "
+                f"workers; use a world size of at most {nonempty}, or more data"
+            )
+        target = sum(u.tokens for u in units) / parts
+        for single in (False, True):
+            pieces: list[tuple[Unit, int, int]] = []
+            done = 0
+            for u in units:
+                if not u.tokens:
+                    pieces.append((u, 0, u.documents))
+                    continue
+                cum = done + np.cumsum(lengths[u.index])
+                if single:
+                    bounds = np.flatnonzero(lengths[u.index]) + 1
+                else:
+                    marks = target * np.arange(1, parts)
+                    bounds = np.searchsorted(cum, marks[(marks > done) & (marks < cum[-1])]) + 1
+                cuts = np.unique(np.concatenate([[0], bounds, [u.documents]]))
+                pieces += [(u, int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:])]
+                done = int(cum[-1])
+            if sum(1 for u, a, b in pieces if u.tokens and lengths[u.index][a:b].sum()) >= parts:
+                break
+        out: list[Unit] = []
+        for u, a, b in pieces:
+            tokens = int(lengths[u.index][a:b].sum()) if u.tokens else 0
+            out.append(Unit(len(out), u.shard, u.path, u.row_group, b - a, tokens, u.first_doc + a))
+        return out
+
     @property
     def num_tokens(self) -> int:
         """Tokens in the whole dataset (from the footers)."""
@@ -340,9 +419,10 @@ class TokenDataset:
         return sum(u.documents for u in self.units())
 
     def read_unit(self, unit: Unit) -> tuple[np.ndarray, np.ndarray]:
-        """The tokens of one row group: a flat array (stored dtype) and int64 offsets.
+        """The tokens of one unit: a flat array (stored dtype) and int64 offsets.
 
-        Document ``j`` is ``tokens[offsets[j]:offsets[j + 1]]``, in stored row order.
+        Document ``j`` is ``tokens[offsets[j]:offsets[j + 1]]``, in stored row order (row
+        ``unit.first_doc + j`` of the row group).
         """
         with self.open_shard(unit.shard) as pf:
             table = pf.read_row_group(unit.row_group, columns=[INPUT_IDS])
@@ -357,6 +437,8 @@ class TokenDataset:
         if values.null_count:
             raise TokenDatasetError(f"{self.shard_location(unit.shard)}: null token ids")
         tokens = values.to_numpy(zero_copy_only=False)
+        if unit.first_doc or len(offsets) > unit.documents + 1:
+            offsets = offsets[unit.first_doc : unit.first_doc + unit.documents + 1]
         if offsets[0] != 0 or offsets[-1] != len(tokens):
             tokens = tokens[offsets[0] : offsets[-1]]
             offsets = offsets - offsets[0]
@@ -551,7 +633,8 @@ class PackedSequenceLoader:
         unknown = set(self.fields) - set(FIELDS)
         if unknown:
             raise ValueError(f"unknown fields {sorted(unknown)}; known: {', '.join(FIELDS)}")
-        self._all_units = self.dataset.units()
+        # Row groups are split into runs of documents when there are fewer than ranks.
+        self._all_units = self.dataset.split_units(self.world_size)
         self._arange = np.arange(self.seq_len, dtype=np.int64)
         self._start_epoch(int(epoch))
         if state is not None:
@@ -739,7 +822,8 @@ class PackedSequenceLoader:
                 loaded = self._unit_stream(u)
                 doc = int(np.searchsorted(loaded.offsets, p, side="right")) - 1
                 state["doc"] = doc
-                state["row"] = int(loaded.rows[doc]) if loaded.rows is not None else doc
+                row = int(loaded.rows[doc]) if loaded.rows is not None else doc
+                state["row"] = unit.first_doc + row
                 state["offset"] = int(p - loaded.offsets[doc])
         return state
 

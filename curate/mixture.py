@@ -36,7 +36,8 @@ from pydantic import ValidationError
 
 from curate.pipeline import Pipeline, PipelineConfigError, load_pipeline
 
-TOKENIZE_OPTIONS = {"tokenizer", "add_bos", "add_eos", "total_tokens", "shard_tokens", "row_group_tokens", "seed", "batch_rows"}
+TOKENIZE_OPTIONS = {"tokenizer", "add_bos", "add_eos", "total_tokens", "shard_tokens", "row_group_tokens", "seed", "batch_rows",
+                    "max_repeats_warning"}
 SOURCE_OPTIONS = {"pipeline", "inputs", "data", "weight"}
 
 
@@ -224,6 +225,8 @@ def run_mixture(
     for name, info in manifest["mixture"]["sources"].items():
         weight = "" if info["weight"] is None else f" (weight {info['weight']})"
         console.print(f"  {escape(name):<10} {info['tokens']:>14,} tokens available, rate {info['rate']:.3f}, share {info['achieved']:.3f}{weight}")
+    for warning in manifest.get("warnings") or []:
+        console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
     return manifest
 
 

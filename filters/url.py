@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from curate.registry import register
 from curate.schema import URL
 from curate.stage import Stage, mark_dropped, require
+from curate.urls import url_keys
 
 REASON_DOMAIN = "url_filter:domain"
 REASON_URL = "url_filter:url"
@@ -180,15 +181,12 @@ def normalize_domains(values: pa.Array) -> pa.Array:
     return values.filter(keep)
 
 
-def normalize_urls(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """The form URLs are compared in: lower case, without scheme, user info, a leading
-    ``www.``, the fragment and trailing slashes (UT1 lists URLs as ``host/path``)."""
-    values = pc.utf8_lower(values)
-    values = pc.replace_substring_regex(values, r"^[a-z][a-z0-9+.\-]*://", "", max_replacements=1)
-    values = pc.replace_substring_regex(values, r"^[^/?#@]*@", "", max_replacements=1)
-    values = pc.replace_substring_regex(values, r"^www\.", "", max_replacements=1)
-    values = pc.replace_substring_regex(values, r"#.*$", "", max_replacements=1)
-    return pc.utf8_rtrim(values, "/")
+def normalize_urls(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The form URLs and list entries are compared in: curate's URL key
+    (:func:`curate.urls.url_keys`: no scheme, user info, ``www.``, default port, fragment or
+    trailing slash, escapes normalised, query parameters sorted; UT1 lists URLs as
+    ``host/path``), then lower-cased, so that matching a blocklist ignores case."""
+    return pc.utf8_lower(url_keys(values))
 
 
 def normalize_word(values: pa.Array) -> pa.Array:
@@ -312,10 +310,12 @@ class URLFilter(Stage):
     ``url_filter:domain``            the URL's host, or a parent domain of it, is listed
                                      (``example.com`` blocks ``www.example.com`` and
                                      ``a.b.example.com``, not ``notexample.com``).
-    ``url_filter:url``               the URL is listed.  URLs are compared lower-cased,
-                                     without scheme, user info, a leading ``www.``, the
-                                     fragment and trailing slashes (UT1's ``host/path``
-                                     form), so ``https://www.x.com/a/`` matches ``x.com/a``.
+    ``url_filter:url``               the URL is listed.  URLs and list entries are compared
+                                     as their :func:`curate.urls.url_keys` (the key
+                                     ``exact_dedup`` uses: no scheme, user info, ``www.``,
+                                     default port, fragment or trailing slash; UT1's
+                                     ``host/path`` form), lower-cased, so
+                                     ``https://www.X.com/a/`` matches ``x.com/a``.
     ``url_filter:banned_word``       a URL token (a run of ASCII letters and digits of the
                                      lower-cased URL) is a banned word: whole tokens only,
                                      so ``sex`` bans ``/sex-videos`` but not ``/essex``.

@@ -46,12 +46,12 @@ from curate.stage import mark_dropped
 
 
 def normalise_urls(urls: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Scheme, ``www.``, fragment and trailing slash removed; host lower-cased is left to
-    the crawler (Common Crawl URLs are already normalised)."""
-    urls = pc.replace_substring_regex(urls, r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "")
-    urls = pc.replace_substring_regex(urls, r"^www\.", "")
-    urls = pc.replace_substring_regex(urls, r"#.*$", "")
-    return pc.replace_substring_regex(urls, r"/+$", "")
+    """The URL key of :func:`curate.urls.url_keys` (the one ``url_filter`` matches lists
+    with, before lower-casing): host lower-cased, no scheme, ``www.``, default port,
+    fragment or trailing slash, query parameters sorted; the path keeps its case."""
+    from curate.urls import url_keys
+
+    return url_keys(urls)
 
 
 def _hash_task(spec: dict[str, Any]) -> dict[str, Any]:
@@ -155,6 +155,7 @@ class ExactDedup(GlobalStage):
             "method": f"exact_{self.key}", "keep": self.keep, "partitions": partitions,
             "documents": steps[0].get("documents", 0), "hashed": steps[0].get("hashed", 0),
             "clusters": steps[-1].get("clusters", 0), "removed": steps[-1].get("removed", 0),
+            "largest_cluster": steps[-1].get("largest_cluster", 0),
             "peak_rss_mb": max(s.get("peak_rss_mb", 0.0) for s in steps), "steps": steps,
         }
 

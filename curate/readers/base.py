@@ -40,6 +40,9 @@ class InputFile:
         for suffix in (".gz", ".zst", ".bz2", ".xz"):
             if base.endswith(suffix):
                 base = base[: -len(suffix)]
+        # A part file of an earlier phase (``part-<key>-<uid>.parquet``) is named by what it
+        # holds, not as ``part-part-...parqu``.
+        base = base.removesuffix(".parquet").removeprefix("part-")
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in base)[:60]
         return f"{safe}-{digest}"
 

@@ -101,3 +101,11 @@ def test_an_input_has_one_key_however_it_is_typed(tmp_path, monkeypatch):
     assert again.inputs_skipped == 1 and again.kept == first.kept
     manifest = json.loads((tmp_path / "work" / "out" / "manifest.json").read_text())
     assert manifest["inputs"] == [str(data / "sample.warc.gz")]
+
+
+def test_later_phases_name_their_parts_by_what_they_hold(tmp_path):
+    out = tmp_path / "out"
+    run_pipeline(load_pipeline(PIPELINE), [str(SAMPLE_WARC)], str(out), executor="local", progress=False)
+    names = [p.name for p in (out / "data").glob("*.parquet")] + [p.name for p in (out / "rejects").glob("*.parquet")]
+    assert names and all(n.startswith("part-commoncrawl-sample.warc-") for n in names), names
+    assert not [n for n in names if "part-part" in n or ".parquet-" in n]

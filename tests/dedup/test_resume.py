@@ -71,7 +71,7 @@ def test_second_run_has_nothing_left_to_do(dataset, tmp_path, capsys):
 
 def lose_one_part(out: Path) -> None:
     """Delete the data part of input part2.parquet and its reader report."""
-    victim = sorted((out / "data").glob("part-part2.parquet-*"))
+    victim = sorted((out / "data").glob("part-part2-*"))
     assert len(victim) == 1
     key = victim[0].name[len("part-"):-len("-" + victim[0].name.rsplit("-", 1)[1])]
     report = out / "_curate" / "inputs" / f"{key}.json"
@@ -98,9 +98,9 @@ def test_lost_output_part_is_redone(dataset, tmp_path, capsys):
     assert "warning" not in result.stats, result.stats["warning"]
     assert "2 of 3 inputs already complete" in err
     assert decisions(out) == first
-    assert len(list((out / "data").glob("part-part2.parquet-*"))) == 1
+    assert len(list((out / "data").glob("part-part2-*"))) == 1
     # its rejects were written again too, not twice
-    assert len(list((out / "rejects").glob("part-part2.parquet-*"))) == 1
+    assert len(list((out / "rejects").glob("part-part2-*"))) == 1
 
 
 def mark_incomplete(out: Path) -> None:
@@ -123,8 +123,8 @@ def test_run_killed_while_writing_output_resumes(dataset, tmp_path, capsys):
     assert "already computed" in err
     assert "2 of 3 inputs already complete" in err
     assert decisions(out) == first
-    assert len(list((out / "data").glob("part-part2.parquet-*"))) == 1
-    assert len(list((out / "rejects").glob("part-part2.parquet-*"))) == 1
+    assert len(list((out / "data").glob("part-part2-*"))) == 1
+    assert len(list((out / "rejects").glob("part-part2-*"))) == 1
 
 
 def test_run_killed_while_computing_clusters_resumes(dataset, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import pickle
+import re
 import tarfile
 from pathlib import Path
 
@@ -312,6 +313,167 @@ def test_host_extraction_and_suffixes() -> None:
 def test_normalize_urls() -> None:
     got = normalize_urls(pa.array(["HTTPS://user@WWW.X.com/A/b/#f", "x.com/a?b=1", "http://x.com///"])).to_pylist()
     assert got == ["x.com/a/b", "x.com/a?b=1", "x.com"]
+
+
+# -- the URL key (curate.urls), shared with exact_dedup ------------------------------------
+
+URL_KEY_CASES = [
+    # the issue's example: host lower-cased, www., fragment and trailing slash dropped,
+    # parameters sorted, path case kept
+    ("https://WWW.Example.com/Path/?b=2&a=1#frag", "example.com/Path?a=1&b=2"),
+    # scheme, user info and default ports
+    ("HTTP://user:pw@Example.com:80/a", "example.com/a"),
+    ("https://example.com:443/a", "example.com/a"),
+    ("http://example.com:443/a", "example.com:443/a"),
+    ("https://example.com:8443/a", "example.com:8443/a"),
+    ("ftp://example.com:21/a", "example.com/a"),
+    ("http://example.com:/a", "example.com/a"),
+    ("example.com:8080/x", "example.com:8080/x"),
+    ("//example.com/a", "example.com/a"),
+    ("http://[2001:DB8::1]:80/x", "[2001:db8::1]/x"),
+    ("http://[2001:db8::1]:8080/x", "[2001:db8::1]:8080/x"),
+    # hosts: trailing dot, www. only when a domain is left, IDN
+    ("http://example.com./a", "example.com/a"),
+    ("http://www.com/", "www.com"),
+    ("http://www2.example.com/", "www2.example.com"),
+    ("http://Bücher.de/x", "xn--bcher-kva.de/x"),
+    ("http://www.MÜNCHEN.de/", "xn--mnchen-3ya.de"),
+    ("http://xn--bcher-kva.de/x", "xn--bcher-kva.de/x"),
+    # percent-encoding: unreserved decoded, others upper-cased, unsafe characters encoded
+    ("http://x.com/%7euser/%41b%2dc", "x.com/~user/Ab-c"),
+    ("http://x.com/a%2fb%3f", "x.com/a%2Fb%3F"),
+    ("http://x.com/a b/ä", "x.com/a%20b/%C3%A4"),
+    ("http://x.com/100%/x%zz", "x.com/100%25/x%25zz"),
+    ("http://x.com/?u=http%3a%2F%2Fy.com%2F&q=a%2Bb%26c", "x.com?q=a%2Bb%26c&u=http://y.com/"),
+    ("http://x.com/?q=é", "x.com?q=%C3%A9"),
+    # paths: dot segments resolved, empty segments and case kept, trailing slashes dropped
+    ("http://x.com/a/./b/../c/", "x.com/a/c"),
+    ("http://x.com/a/..", "x.com"),
+    ("http://x.com/a//b", "x.com/a//b"),
+    ("http://x.com/A/B.html", "x.com/A/B.html"),
+    ("http://x.com/a/?q=1", "x.com/a?q=1"),
+    ("http://x.com//", "x.com"),
+    # queries: empty query and empty parameters dropped, parameters sorted
+    ("http://x.com/a?", "x.com/a"),
+    ("http://x.com/a?#f", "x.com/a"),
+    ("http://x.com/a?c=3&&b=2&a&", "x.com/a?a&b=2&c=3"),
+    ("http://x.com/a?b=1&b=0", "x.com/a?b=0&b=1"),
+    ("http://x.com/a?Q=A", "x.com/a?Q=A"),
+    # whitespace, empty and odd input
+    ("  https://x.com/a \n", "x.com/a"),
+    ("", ""),
+    ("x.com", "x.com"),
+    ("Not A URL", "not a url"),  # a host, lower-cased
+]
+
+
+@pytest.mark.parametrize(("url", "key"), URL_KEY_CASES)
+def test_url_keys_edge_cases(url: str, key: str) -> None:
+    from curate.urls import url_keys
+
+    assert url_keys(pa.array([url])).to_pylist() == [key]
+
+
+def test_url_keys_column_types_and_nulls() -> None:
+    from curate.urls import url_keys
+
+    urls = [u for u, _ in URL_KEY_CASES]
+    keys = [k for _, k in URL_KEY_CASES]
+    # one call over the whole column gives what one call per row gives
+    assert url_keys(pa.array(urls)).to_pylist() == keys
+    large = url_keys(pa.array([None, *urls], pa.large_string()))
+    assert large.type == pa.large_string() and large.to_pylist() == [None, *keys]
+    chunked = url_keys(pa.chunked_array([urls[:5], [None], urls[5:]]))
+    assert chunked.type == pa.string() and chunked.to_pylist() == [*keys[:5], None, *keys[5:]]
+    assert url_keys(pa.chunked_array([], pa.string())).to_pylist() == []
+
+
+def _reference_key(url: str) -> str:
+    """``url-normalize``'s form, with the steps the key adds on top of it: no scheme, user
+    info or fragment, no ``www.``, no trailing slash, sorted non-empty parameters."""
+    from urllib.parse import urlsplit
+
+    from url_normalize import url_normalize
+
+    parts = urlsplit(url_normalize(url))
+    netloc = parts.netloc.rpartition("@")[2]
+    if netloc.startswith("["):
+        host, _, port = netloc.partition("]")
+        host, port = host + "]", port[1:]
+    else:
+        host, _, port = netloc.partition(":")
+    host = host.rstrip(".")
+    if host.startswith("www.") and "." in host[4:]:
+        host = host[4:]
+    query = "&".join(sorted(p for p in parts.query.split("&") if p))
+    return host + (f":{port}" if port else "") + parts.path.rstrip("/") + (f"?{query}" if query else "")
+
+
+def _warc_urls(shared_data: Path) -> list[str]:
+    """The target URIs of the shared WARCs' responses and the absolute links in them."""
+    import re
+
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+    link = re.compile(rb"""(?:href|src)\s*=\s*["']?(https?://[^"'\s<>]+)""", re.IGNORECASE)
+    found: set[str] = set()
+    for path in sorted((shared_data / "warc").glob("*/*.warc.gz")):
+        try:
+            with path.open("rb") as f:
+                for record in ArchiveIterator(f, record_types=WarcRecordType.response):
+                    found.add(record.headers.get("WARC-Target-URI") or "")
+                    found.update(m.group(1).decode("utf-8", "replace") for m in link.finditer(record.reader.read()))
+        except Exception:  # noqa: BLE001 - a clipped archive (resiliparse/clipped.warc.gz)
+            continue
+    return sorted(found)
+
+
+def test_url_keys_agree_with_url_normalize_on_real_urls(shared_data: Path) -> None:
+    """Thousands of real URLs (the shared WARCs' targets and their links) get the key that
+    ``url-normalize`` plus the key's documented extra steps gives.  Left out: what the key
+    deliberately does differently (url-normalize drops empty path segments, ``/a//b`` ->
+    ``/a/b``, and rewrites ``#!`` fragments into ``_escaped_fragment_`` queries)."""
+    pytest.importorskip("url_normalize")
+    from curate.urls import url_keys
+
+    urls = [
+        u for u in _warc_urls(shared_data)
+        if re.match(r"(?i)https?://", u) and "#!" not in u and "//" not in u.split("://", 1)[1].split("?")[0]
+    ]
+    assert len(urls) > 2000
+    got = url_keys(pa.array(urls)).to_pylist()
+    want = [_reference_key(u) for u in urls]
+    assert [(u, g, w) for u, g, w in zip(urls, got, want) if g != w] == []
+
+
+@pytest.mark.parametrize(("url", "key"), URL_KEY_CASES)
+def test_url_key_edge_cases_agree_with_url_normalize(url: str, key: str) -> None:
+    pytest.importorskip("url_normalize")
+    if not url.strip() or url == "Not A URL" or "//" in url.split("://", 1)[-1].lstrip("/").split("?")[0]:
+        pytest.skip("not a URL url-normalize reads, or an empty path segment (url-normalize drops them)")
+    assert _reference_key(url.strip()) == key
+
+
+def test_filter_and_dedup_share_the_url_key() -> None:
+    """url_filter compares the exact_dedup key, lower-cased; dedup keeps the path's case."""
+    from curate.dedup.exact import normalise_urls
+
+    urls = pa.array([u for u, _ in URL_KEY_CASES] + ["https://WWW.Example.com/Path/?b=2&a=1#frag"])
+    dedup = normalise_urls(urls)
+    assert dedup.to_pylist()[-1] == "example.com/Path?a=1&b=2"
+    assert normalize_urls(urls).to_pylist() == [k.lower() for k in dedup.to_pylist()]
+
+
+def test_listed_url_matches_its_variants() -> None:
+    stage = URLFilter(extra_urls=["Shop.example.com/Cart/?b=2&a=1"], match_column=None)
+    urls = [
+        "https://www.shop.example.com:443/cart?a=1&b=2#top",
+        "http://user@SHOP.example.com/Cart/./?b=2&a=1&",
+        "https://shop.example.com/cart?a=1&b=3",
+        "https://shop.example.com/cart/more?a=1&b=2",
+    ]
+    reasons, _ = stage.match(pa.array(urls))
+    assert reasons.to_pylist() == [URL, URL, None, None]
 
 
 def test_sorted_lookup_matches_a_python_set() -> None:

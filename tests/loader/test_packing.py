@@ -48,7 +48,8 @@ def test_ranks_yield_every_document_once(synthetic, world_size):
 @pytest.mark.parametrize("world_size", [1, 3, 8, 50])
 def test_units_are_dealt_disjoint_complete_and_balanced(synthetic, world_size):
     ds = TokenDataset(str(synthetic.path))
-    units = ds.units()
+    units = ds.split_units(world_size)  # the row groups, split when fewer than ranks
+    assert (units == ds.units()) == (world_size <= len(ds.units()))
     parts = [
         PackedSequenceLoader(ds, SEQ_LEN, rank=r, world_size=world_size, epoch=2).units
         for r in range(world_size)
@@ -56,8 +57,8 @@ def test_units_are_dealt_disjoint_complete_and_balanced(synthetic, world_size):
     flat = [u.index for part in parts for u in part]
     assert sorted(flat) == [u.index for u in units]
     loads = [sum(u.tokens for u in part) for part in parts]
-    if world_size <= len(units):
-        assert max(loads) - min(loads) <= max(u.tokens for u in units)
+    assert max(loads) - min(loads) <= max(u.tokens for u in units)
+    assert min(loads) > 0
     # Inside a rank the epoch's shuffled unit order is kept.
     order = [u.index for u in unit_order(units, 0, 2, True)]
     for part in parts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -122,6 +123,8 @@ def test_shipped_mixture_of_web_books_and_code(tmp_path: Path, shared_data: Path
         assert sources[name]["achieved"] == pytest.approx(weight, abs=0.025)
     assert manifest["totals"]["tokens"] == pytest.approx(600_000, rel=0.1)
     assert sources["web"]["rate"] > 50 and sources["code"]["rate"] < 1
+    # the web sample repeated ~100 times is warned about (README's example)
+    assert [w.split(" is repeated")[0] for w in manifest["warnings"]] == ["source 'web'"]
     # each source's curation is on disk and in the manifest
     books_stats = json.loads((out / "sources" / "books" / "stats.json").read_text())
     dedup = {s["stage"]: s["dropped"] for s in books_stats["stages"]}["minhash_dedup"]
@@ -137,3 +140,24 @@ def test_shipped_mixture_of_web_books_and_code(tmp_path: Path, shared_data: Path
     summary = inspect_output(str(out), samples=0, console=QUIET)
     assert set(summary["sources"]) == {"web", "books", "code"}
     assert summary["sources"]["books"]["documents"]["kept"] == 1
+
+
+def test_heavily_repeated_source_is_warned_about(tmp_path: Path, shared_data: Path, book_parquet: Path) -> None:
+    """A tiny source at a large weight (like the README's 16-page web sample) is repeated
+    many times: the mixture prints a warning and records it in the manifest."""
+    tiny = tmp_path / "curated-tiny" / "tiny.parquet"
+    texts = paragraphs((shared_data / "books" / "pg972-devils-dictionary" / "972.txt").read_text(encoding="utf-8"))
+    write_docs(tiny, [f"t{i}" for i in range(8)], texts[500:508])
+    mixture = _mixture_file(tmp_path, {
+        "tiny": {"data": str(tiny.parent), "weight": 0.5},
+        "books": {"data": str(book_parquet), "weight": 0.5},
+    }, str(shared_data / GPT_NEO), max_repeats_warning=3)
+    console = Console(record=True, width=400, file=io.StringIO())
+    manifest = run_mixture(load_mixture(mixture), str(tmp_path / "out"), executor="local", progress=False, console=console)
+    rate = manifest["mixture"]["sources"]["tiny"]["rate"]
+    assert rate > 3 and manifest["mixture"]["sources"]["tiny"]["repeated"] == rate
+    assert manifest["mixture"]["sources"]["books"]["repeated"] is None
+    assert len(manifest["warnings"]) == 1 and "'tiny'" in manifest["warnings"][0]
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["warnings"] == manifest["warnings"]
+    printed = console.export_text()
+    assert f"warning: source 'tiny' is repeated {rate:.1f} times" in printed

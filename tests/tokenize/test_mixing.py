@@ -19,6 +19,7 @@ from tests.tokenize.helpers import (
     make_corpus,
     paragraphs,
     quiet,
+    read_manifest,
     read_shards,
     word_windows,
 )
@@ -201,3 +202,31 @@ def test_tracked_selection_is_within_one_document() -> None:
         taken = sum(by_key[k] for k in chosen.tolist())
         assert abs(taken - fraction * tokens.sum()) <= tokens.max() / 2 + 1
         assert len(set(chosen.tolist())) == len(chosen)
+
+
+def test_heavily_repeated_source_warns(shared_data: Path, gpt_neo: str, tmp_path: Path) -> None:
+    """A source repeated more than ``max_repeats_warning`` times (here a dozen short
+    paragraphs at half the mixture) is named in the log and in the manifest's warnings;
+    a source below the limit, or no limit, gives none."""
+    docs = paragraphs(book_text(shared_data, "dictionary"))
+    inputs = {
+        "big": make_corpus(tmp_path / "big", {"big": docs[:400]}),
+        "tiny": make_corpus(tmp_path / "tiny", {"tiny": docs[400:412]}),
+    }
+    sources = [Source(name, [str(f) for f in corpus.files], 0.5) for name, corpus in inputs.items()]
+    for limit, warned in ((4.0, True), (None, False), (1e9, False)):
+        messages: list[str] = []
+        settings = TokenizedSettings(tokenizer=gpt_neo, seed=1, shard_tokens=1_000_000, max_repeats_warning=limit)
+        manifest = write_tokenized(sources, str(tmp_path / f"out-{limit}"), settings, log=messages.append)
+        info = manifest["mixture"]["sources"]
+        assert info["tiny"]["rate"] > 4 and info["tiny"]["repeated"] == info["tiny"]["rate"]
+        assert info["big"]["repeated"] is None  # sampled down, not repeated
+        on_disk = read_manifest(tmp_path / f"out-{limit}")
+        assert on_disk["warnings"] == manifest["warnings"]
+        logged = [m for m in messages if "warning" in m]
+        if warned:
+            assert len(manifest["warnings"]) == 1 and "'tiny'" in manifest["warnings"][0]
+            assert f"{info['tiny']['rate']:.1f} times" in manifest["warnings"][0]
+            assert len(logged) == 1 and "'tiny'" in logged[0]
+        else:
+            assert manifest["warnings"] == [] and logged == []
