@@ -71,15 +71,22 @@ def is_work_tree(path: str) -> bool:
 
 
 def repository_name(path: str) -> str:
-    """The name of a repository: its ``origin`` remote's last component, else its directory's."""
+    """The name of a repository: ``owner/name`` from a hosted ``origin`` remote
+    (``https://host/owner/name.git``, ``git@host:owner/name.git``), else its own
+    directory's name.  A remote that is a local path (a clone of a clone) names the other
+    checkout, not this one, so two clones of ``.../main`` would share a name: not used."""
     url = (
         run_git(path, "config", "--get", "remote.origin.url", ok_codes=(0, 1))
         .decode("utf-8", "replace")
         .strip()
     )
-    base = url.rstrip("/").replace(":", "/").rsplit("/", 1)[-1] if url else ""
-    if not base:
-        base = os.path.basename(os.path.abspath(path).rstrip("/"))
+    hosted = "://" in url and not url.startswith("file://") or (":" in url and "@" in url.split(":", 1)[0])
+    if hosted:
+        tail = url.rstrip("/").split("://", 1)[-1].replace(":", "/").split("/")[1:]
+        name = "/".join(tail[-2:]).removesuffix(".git")
+        if name:
+            return name
+    base = os.path.basename(os.path.abspath(path).rstrip("/"))
     return base.removesuffix(".git") or base
 
 
