@@ -362,5 +362,29 @@ def root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
+def run_and_exit(argv: list[str] | None = None) -> None:
+    """The ``curate`` command: run it, then leave without the interpreter's teardown.
+
+    By then every output is written and committed and any Ray this process started is
+    stopped.  What remains are threads of Ray and Arrow that may still be inside C++ code;
+    tearing the interpreter down under them can abort the process (SIGABRT from
+    ``pthread_exit`` unwinding through a C++ destructor) after the command succeeded.
+    """
+    exit_now(main(argv))
+
+
+def exit_now(code: int) -> None:
+    """Flush what was printed and logged, then end the process with ``code`` at once."""
+    import logging
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    logging.shutdown()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run_and_exit()
