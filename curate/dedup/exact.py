@@ -116,8 +116,9 @@ class ExactDedup(GlobalStage):
     """Remove exact duplicates by normalised text or URL; keep one per group.
 
     Drops: every document whose text (``key: text``; its word sequence, ignoring case,
-    punctuation and spacing) or URL (``key: url``; without scheme, ``www.``, fragment and
-    trailing slash) equals an earlier-kept one's, with reason ``exact_duplicate`` or
+    punctuation and spacing) or URL (``key: url``; the key of :func:`curate.urls.url_keys`:
+    no scheme, userinfo, fragment, default port or ``www.``, host lower-cased, path case
+    kept, percent-encoding tidied, query parameters sorted) equals an earlier-kept one's, with reason ``exact_duplicate`` or
     ``duplicate_url`` and ``duplicate_of``.  Kept documents get ``duplicate_cluster_id``
     and ``duplicate_cluster_size``.  As datatrove's ``ExactDedup`` / URL dedup and NeMo
     Curator's ``ExactDuplicates``, on any number of workers.
