@@ -95,13 +95,14 @@ def check_shared_folders(folders: list[str], owner_id: str | None, timeout_s: fl
             f.write("curate: is this folder shared by every node?\n")
         probes.append(probe)
     try:
-        refs = {
-            n.get("NodeManagerAddress", n["NodeID"]): sees.options(
+        # one probe per node, by node id (nodes may share an address: several on one host)
+        refs = [
+            (f"{n.get('NodeManagerAddress', '?')} ({n['NodeID'][:8]})", sees.options(
                 scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=n["NodeID"], soft=False)
-            ).remote(probes)
+            ).remote(probes))
             for n in nodes
-        }
-        for node, ref in refs.items():
+        ]
+        for node, ref in refs:
             seen = ray.get(ref, timeout=timeout_s)
             missing = [folder for folder, ok in zip(local, seen) if not ok]
             if missing:

@@ -57,7 +57,7 @@ def test_an_output_one_node_does_not_see_is_refused(split_cluster, hidden, tmp_p
                       tmp_path / "cwd", split_cluster.driver_env)
     assert done.returncode == 2, done.stderr[-3000:]
     error = done.stderr.strip().splitlines()[-1]
-    assert error.startswith("curate: error:") and str(out) in error and "does not see" in error, error
+    assert error.startswith("curate: error:") and str(out) in error and "does not see" in error, done.stderr[-6000:]
     assert not list(out.glob("data/*.parquet"))
     assert not list(out.glob("_curate/.tmp-*")), "the probe file was left behind"
 
