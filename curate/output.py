@@ -35,9 +35,8 @@ and the internal bookkeeping columns) with ``dropped_by`` and ``reason``;
 ``duplicate_of`` when a deduplication stage of the pipeline names kept documents
 (``minhash_dedup``, ``exact_dedup``).
 
-The caller sets the schemas on the :class:`OutputLayout` (``data_schema``,
-``rejects_schema``); an executor given a layout without them plans them itself when it
-sees the whole pipeline (no global stage).
+The caller (curate.run) sets the schemas on the :class:`OutputLayout` (``data_schema``,
+``rejects_schema``) before any executor runs; a layout without them is written as is.
 
 Limits: columns whose type only the data decides (JSONL/Parquet reader ``fields``, a
 stage that fails on an empty batch without its model, such as ``tokenize``) are not in
@@ -81,7 +80,7 @@ from curate.schema import (
     TEXT,
     URL,
 )
-from curate.storage import commit, filesystem, list_files
+from curate.storage import commit, filesystem, list_files, write_text_atomic
 
 PART_NAME = re.compile(r"^part-(?P<key>.+)-(?P<uid>[0-9a-f]{12})\.parquet$")
 
@@ -143,11 +142,7 @@ class OutputLayout:
         commit(self.fs, tmp, final)
 
     def write_text(self, final: str, text: str) -> None:
-        directory, name = final.rsplit("/", 1)
-        tmp = f"{directory}/{tmp_name(name, self.owner_id)}"
-        with self.fs.open(tmp, "w") as f:
-            f.write(text)
-        self._commit(tmp, final)
+        write_text_atomic(self.fs, final, text, self.owner_id)
 
     def write_json(self, final: str, data: Any) -> None:
         if self.owner_id and isinstance(data, dict):

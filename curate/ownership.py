@@ -31,12 +31,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec import AbstractFileSystem
 
-from curate.storage import commit, filesystem, find_files, is_local_fs, join
+from curate.storage import (
+    TMP_PREFIX,
+    filesystem,
+    find_files,
+    is_local_fs,
+    join,
+    tmp_name,
+    write_text_atomic,
+)
 
 OWNER_FILE = "_curate/owner.json"
 PARQUET_KEY = b"curate.output_id"
 JSON_KEY = "curate_output_id"
-TMP_PREFIX = ".tmp-"
 # curate's state folders and files inside ``_curate/`` (relative to an output's root)
 STATE_FOLDERS = ("_curate/inputs/", "_curate/phases/", "_curate/dedup/", "_curate/tokenize/")
 STATE_FILES = ("_curate/owner.json", "_curate/run.json")
@@ -56,12 +63,6 @@ def tagged(table: pa.Table, output_id: str | None) -> pa.Table:
     metadata = dict(table.schema.metadata or {})
     metadata[PARQUET_KEY] = output_id.encode()
     return table.replace_schema_metadata(metadata)
-
-
-def tmp_name(name: str, output_id: str | None) -> str:
-    """A temporary name for ``name`` that marks it as this output's."""
-    tag = f"{output_id}-" if output_id else ""
-    return f"{TMP_PREFIX}{tag}{name}.{uuid.uuid4().hex[:8]}"
 
 
 def parquet_owner(fs: AbstractFileSystem, path: str) -> str | None:
@@ -132,14 +133,8 @@ class Ownership:
         return owner
 
     def _write_owner_file(self, kind: str) -> None:
-        final = join(self.root, OWNER_FILE)
-        directory = final.rsplit("/", 1)[0]
-        self.fs.makedirs(directory, exist_ok=True)
-        tmp = f"{directory}/{tmp_name('owner.json', self.output_id)}"
         record = {"output_id": self.output_id, "kind": kind, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        with self.fs.open(tmp, "w") as f:
-            json.dump(record, f, indent=2)
-        commit(self.fs, tmp, final)
+        write_text_atomic(self.fs, join(self.root, OWNER_FILE), json.dumps(record, indent=2), self.output_id, makedirs=True)
 
     # -- telling files apart ---------------------------------------------------------------
     def classify(self) -> tuple[list[str], list[str]]:
@@ -152,8 +147,6 @@ class Ownership:
                 owner_id = _owner_id(self.fs, nested)
                 if owner_id:
                     owners[nested] = owner_id
-        from curate.tokenize.shards import listed_shards
-
         shards: set[str] = set()
         for root, owner_id in owners.items():
             shards |= listed_shards(self.fs, root, owner_id)
@@ -171,10 +164,6 @@ class Ownership:
         foreign = [p for p, mine in zip(files, verdicts) if not mine]
         return owned, foreign
 
-    def owns_part(self, path: str) -> bool:
-        """Whether a part file (data/ or rejects/) was written for this output."""
-        return parquet_owner(self.fs, path) == self.output_id
-
     def refuse_foreign(self) -> None:
         _, foreign = self.classify()
         if foreign:
@@ -188,6 +177,25 @@ class Ownership:
         owned, _ = self.classify()
         owner_file = join(self.root, OWNER_FILE)
         return remove_files(self.fs, self.root, [p for p in owned if not (keep_owner_file and p == owner_file)])
+
+
+def listed_shards(fs: AbstractFileSystem, root: str, output_id: str) -> set[str]:
+    """The training shards (full URLs) that the output at ``root`` owns: those its own
+    ``manifest.json`` lists, and those a pending tokenize commit record names (see
+    curate.tokenize.shards; shards carry no id of their own, so their bytes depend only on
+    the input and the seed)."""
+    found: set[str] = set()
+    for path, key in ((join(root, "manifest.json"), "shards"), (join(root, "_curate", "tokenize", "commit.json"), None)):
+        data = read_json_file(fs, path)
+        if not isinstance(data, dict):
+            continue
+        if key is None:  # the commit record: its shards and its manifest's
+            found |= {join(root, "tokens", name) for name in data.get("shards", [])}
+            data = data.get("manifest") or {}
+        elif data.get(JSON_KEY) != output_id:
+            continue
+        found |= {join(root, s["path"]) for s in data.get("shards", []) if isinstance(s, dict) and "path" in s}
+    return found
 
 
 def _owner_id(fs: AbstractFileSystem, root: str) -> str | None:
@@ -245,4 +253,4 @@ def _remove_emptied_folders(fs: AbstractFileSystem, root: str, removed: list[str
             directory = directory.rsplit("/", 1)[0]
 
 
-__all__ = ["ForeignFilesError", "Ownership", "tagged", "tmp_name"]
+__all__ = ["ForeignFilesError", "Ownership", "listed_shards", "tagged", "tmp_name"]

@@ -235,7 +235,7 @@ def run_pipeline(
     else:
         save_state(False)
         # one Ray for every phase and global stage (the executor reuses a running Ray)
-        if executor == "ray":
+        if executor == "ray" and has_global:  # otherwise the first phase's _execute starts Ray (and says so)
             announce_ray(console, ray_address or pipeline.execution.ray_address)
         with task_runner(executor if has_global else "local", pipeline.execution, ray_address) as runner:
             reports_layout, skipped, final_inputs = _run_phases(

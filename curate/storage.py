@@ -12,6 +12,7 @@ filesystems and the plain absolute path on the local one.
 from __future__ import annotations
 
 import os
+import uuid
 from typing import Any
 
 import fsspec
@@ -19,6 +20,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec import AbstractFileSystem
+
+TMP_PREFIX = ".tmp-"
+
+
+def tmp_name(name: str, tag: str | None = None) -> str:
+    """A temporary name for ``name``; ``tag`` (an output id) marks whose it is."""
+    return f"{TMP_PREFIX}{tag + '-' if tag else ''}{name}.{uuid.uuid4().hex[:8]}"
 
 
 def is_remote(path: str) -> bool:
@@ -62,6 +70,19 @@ def commit(fs: AbstractFileSystem, tmp: str, final: str) -> None:
         os.replace(tmp.removeprefix("file://"), final.removeprefix("file://"))
     else:
         fs.mv(tmp, final)
+
+
+def write_text_atomic(fs: AbstractFileSystem, final: str, text: str, tag: str | None = None, *,
+                      makedirs: bool = False) -> None:
+    """Write ``text`` to a temporary name beside ``final``, then move it into place, so a
+    killed writer never leaves a complete-looking file."""
+    directory, name = final.rsplit("/", 1)
+    if makedirs:
+        fs.makedirs(directory, exist_ok=True)
+    tmp = f"{directory}/{tmp_name(name, tag)}"
+    with fs.open(tmp, "w") as f:
+        f.write(text)
+    commit(fs, tmp, final)
 
 
 def refresh(fs: AbstractFileSystem, path: str) -> None:

@@ -11,7 +11,6 @@ skips it.
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +18,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from curate.storage import commit, exists, filesystem, list_files, read_parquet
-
-TMP_PREFIX = ".tmp-"
+from curate.storage import (
+    TMP_PREFIX,
+    commit,
+    exists,
+    filesystem,
+    list_files,
+    read_parquet,
+    tmp_name,
+    write_text_atomic,
+)
 
 
 @dataclass
@@ -48,7 +54,7 @@ class WorkDir:
     def write_table(self, final: str, table: pa.Table) -> None:
         directory, name = final.rsplit("/", 1)
         self.fs.makedirs(directory, exist_ok=True)
-        tmp = f"{directory}/{TMP_PREFIX}{name}.{uuid.uuid4().hex[:8]}"
+        tmp = f"{directory}/{tmp_name(name)}"
         with self.fs.open(tmp, "wb") as f:
             if self.compression == "zstd":
                 pq.write_table(table, f, compression="zstd", compression_level=1)
@@ -105,22 +111,10 @@ class WorkDir:
             return json.load(f)
 
     def mark_done(self, step: str, task: str, info: dict[str, Any]) -> None:
-        final = self.done_path(step, task)
-        directory = final.rsplit("/", 1)[0]
-        self.fs.makedirs(directory, exist_ok=True)
-        tmp = f"{directory}/{TMP_PREFIX}{task}.{uuid.uuid4().hex[:8]}"
-        with self.fs.open(tmp, "w") as f:
-            json.dump(info, f)
-        self._commit(tmp, final)
+        write_text_atomic(self.fs, self.done_path(step, task), json.dumps(info), makedirs=True)
 
     def write_json(self, name: str, data: Any) -> None:
-        final = self.path(name)
-        directory = final.rsplit("/", 1)[0]
-        self.fs.makedirs(directory, exist_ok=True)
-        tmp = f"{directory}/{TMP_PREFIX}{uuid.uuid4().hex[:8]}"
-        with self.fs.open(tmp, "w") as f:
-            json.dump(data, f, indent=2, default=str)
-        self._commit(tmp, final)
+        write_text_atomic(self.fs, self.path(name), json.dumps(data, indent=2, default=str), makedirs=True)
 
     def read_json(self, name: str) -> Any | None:
         path = self.path(name)
@@ -146,7 +140,7 @@ class AtomicParquetWriter:
         directory, name = final.rsplit("/", 1)
         work.fs.makedirs(directory, exist_ok=True)
         self.work, self.final = work, final
-        self.tmp = f"{directory}/{TMP_PREFIX}{name}.{uuid.uuid4().hex[:8]}"
+        self.tmp = f"{directory}/{tmp_name(name)}"
         self.handle = work.fs.open(self.tmp, "wb")
         self.writer = pq.ParquetWriter(self.handle, schema, compression="zstd", compression_level=1)
 

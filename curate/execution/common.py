@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import time
 import traceback
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from curate.execution.progress import ProgressClient
-from curate.output import OutputLayout, plan_schemas, write_parts
+from curate.output import OutputLayout, write_parts
 from curate.pipeline import OutputConfig
 from curate.readers.base import READ_STAGE, InputFile, Reader, ReadReport
 from curate.schema import INPUT_KEY, SEQ
@@ -60,23 +59,6 @@ def apply_stage(stage: Stage, table: pa.Table, progress: ProgressClient) -> pa.T
     out, stats = run_stage(stage, table)
     progress.add_stage(stats.to_dict())
     return out
-
-
-def with_planned_schemas(
-    layout: OutputLayout, reader: Reader, stages: list[Stage], inputs: list[InputFile], output: OutputConfig
-) -> OutputLayout:
-    """``layout`` with the run's schemas (curate.output.plan_schemas) when its caller set
-    none and this executor sees the whole plan: one output folder, no global stage."""
-    whole = layout.rejects_root is None and not layout.intermediate and not any(
-        getattr(st, "is_global", False) or getattr(st, "name", "") == "_apply_decisions" for st in stages
-    )
-    if layout.rejects_schema is not None or not whole:
-        return layout
-    data, rejects = plan_schemas(stages, reader, [f.path for f in inputs], output.rejects)
-    planned = copy.copy(layout)
-    planned.data_schema = layout.data_schema or data
-    planned.rejects_schema = rejects
-    return planned
 
 
 def write_batch(

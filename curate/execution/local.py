@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from curate.execution.common import apply_stage, read_input, with_planned_schemas, write_batch
+from curate.execution.common import apply_stage, read_input, write_batch
 from curate.execution.progress import ProgressClient
 from curate.output import OutputLayout
 from curate.pipeline import OutputConfig
@@ -20,7 +20,6 @@ def execute_local(
     output: OutputConfig,
     progress: ProgressClient,
 ) -> None:
-    layout = with_planned_schemas(layout, reader, stages, inputs, output)
     pending: list[pa.Table] = []
     pending_rows = 0
     for source in inputs:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from curate.execution.common import apply_stage, read_input, with_planned_schemas, write_batch
+from curate.execution.common import apply_stage, read_input, write_batch
 from curate.execution.progress import ProgressClient, RunProgress
 from curate.output import OutputLayout
 from curate.pipeline import ExecutionConfig, OutputConfig
@@ -291,7 +291,6 @@ def execute_ray(
     ctx.print_on_execution_start = False
     if hasattr(ctx, "enable_operator_progress_bars"):
         ctx.enable_operator_progress_bars = False
-    layout = with_planned_schemas(layout, reader, stages, inputs, output)
     resources = ray.cluster_resources()
     cpus = max(1, int(resources.get("CPU", 1)))
     gpus = int(resources.get("GPU", 0))

@@ -6,6 +6,7 @@ decompression bomb costs no more memory than the limit (see :func:`decode_conten
 
 from __future__ import annotations
 
+import io
 import re
 import zlib
 
@@ -131,8 +132,6 @@ def _inflate(body: bytes, wbits: int, limit: int | None) -> bytes:
 
 def _read_stream(reader_name: str, body: bytes, limit: int | None) -> bytes:
     """Decode ``body`` with a fastwarc stream reader, reading at most ``limit + 1`` bytes."""
-    import io
-
     from fastwarc import stream_io
 
     reader = getattr(stream_io, reader_name)(io.BytesIO(body))

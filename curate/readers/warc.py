@@ -87,6 +87,7 @@ _SCAN_OVERLAP = 16  # longer than any match, so none is split between two blocks
 # Bytes allowed between a record's block and the next record (the "\r\n\r\n" trailer).
 _TRAILER_SLACK = 4
 _MAX_DAMAGE_NOTES = 10
+_NO_RECORDS = "no WARC/ARC records found: not a WARC file, or damaged at the start"
 
 
 def record_id_to_id(record_id: str | None) -> str | None:
@@ -311,7 +312,12 @@ class WarcReader(Reader):
         status: int | None,
         body: bytes,
         truncated: bool,
+        encodings: tuple[str | None, str | None] | None = None,
     ) -> dict[str, Any]:
+        """``encodings``: an HTTP body's (Transfer-Encoding, Content-Encoding), undone here
+        unless the stored body is already past ``max_payload_bytes``."""
+        if encodings is not None and len(body) <= self.max_payload_bytes:
+            body = self._decode_http_body(body, *encodings, truncated)
         reason = None
         if truncated:
             reason = "truncated_payload"
@@ -355,9 +361,9 @@ class WarcReader(Reader):
         body = record.reader.read(min(declared, limit) + 1 if declared >= 0 else limit + 1)
         report.bytes_read += len(body)
         too_large = len(body) > limit
-        truncated = not too_large and len(body) < record.content_length
+        truncated = not too_large and len(body) < declared
         if truncated:
-            note_damage(report, f"record {ordinal} ends after {len(body)} of {record.content_length} payload bytes (truncated file)")
+            note_damage(report, f"record {ordinal} ends after {len(body)} of {declared} payload bytes (truncated file)")
         doc_id = record_id_to_id(record.record_id) or derived_id(source.key, ordinal)
         url = headers.get("WARC-Target-URI")
         date = headers.get("WARC-Date")
@@ -383,13 +389,12 @@ class WarcReader(Reader):
             content_type = record.http_content_type
             charset = _charset_param(record.http_charset)
             status = http.status_code
-            if not too_large:
-                body = self._decode_http_body(body, http.get("Transfer-Encoding"), http.get("Content-Encoding"), truncated)
+            encodings = (http.get("Transfer-Encoding"), http.get("Content-Encoding"))
         elif record_type == "resource":
             content_type = headers.get("Content-Type")
-            charset, status = None, None
+            charset, status, encodings = None, None, None
         else:
-            content_type, charset, status = None, None, None
+            content_type, charset, status, encodings = None, None, None, None
         return self._document_row(
             report=report,
             doc_id=doc_id,
@@ -402,6 +407,7 @@ class WarcReader(Reader):
             status=status,
             body=body,
             truncated=truncated,
+            encodings=encodings,
         )
 
     # -- WARC / WET ----------------------------------------------------------------------
@@ -437,8 +443,7 @@ class WarcReader(Reader):
 
         if seg_start:
             f.seek(seg_start)
-        first_ordinal = report.records
-        last_start: int | None = None
+        last_start: int | None = None  # None: no record read in this segment
         expected: int | None = seg_start  # uncompressed files: where the next record begins
         error: Exception | None = None
         try:
@@ -466,7 +471,7 @@ class WarcReader(Reader):
         except (OSError, EOFError, ValueError) as exc:
             error = exc
         try:
-            return self._after_segment(f, framing, seg_start, last_start, expected, report.records - first_ordinal, report.records, error, report)
+            return self._after_segment(f, framing, seg_start, last_start, expected, error, report)
         except OSError as exc:  # the stream itself failed (a remote read, say): stop here
             note_damage(report, f"unreadable {_after(report.records)}: {error or exc}")
             return None
@@ -496,22 +501,21 @@ class WarcReader(Reader):
         seg_start: int,
         last_start: int | None,
         expected: int | None,
-        records: int,
-        ordinal: int,
         error: Exception | None,
         report: ReadReport,
     ) -> int | None:
         """After the parser stopped: find the next record past any damage, or report why
         the input ends here.  Returns the offset to resume at, or None."""
+        ordinal = report.records
         where = _after(ordinal)
         if framing == OTHER:
             if error is not None:
                 note_damage(report, f"unreadable {where}: {error}")
             elif ordinal == 0 and _has_content(f):
-                note_damage(report, "no WARC/ARC records found: not a WARC file, or damaged at the start")
+                note_damage(report, _NO_RECORDS)
             return None
         problem = None
-        if records == 0 or last_start is None:
+        if last_start is None:
             # Nothing readable where this segment began: look for a record past it.
             origin, search_from = seg_start, seg_start + 1
         elif framing == GZIP:
@@ -546,7 +550,7 @@ class WarcReader(Reader):
         size = f.seek(0, 2)
         if first < size:
             if ordinal == 0:
-                note_damage(report, "no WARC/ARC records found: not a WARC file, or damaged at the start")
+                note_damage(report, _NO_RECORDS)
             else:
                 note_damage(report, f"{size - first} bytes {where} are not WARC records")
         return None
@@ -576,8 +580,9 @@ class WarcReader(Reader):
                 too_large = len(body) > limit
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 date = record.rec_headers.get_header("WARC-Date")
-                content_type = record.http_headers.get_header("Content-Type") if record.http_headers else record.rec_headers.get_header("Content-Type")
-                status_line = record.http_headers.get_statuscode() if record.http_headers else None
+                http = record.http_headers
+                content_type = http.get_header("Content-Type") if http else record.rec_headers.get_header("Content-Type")
+                status_line = http.get_statuscode() if http else None
                 status = int(status_line) if status_line and status_line.isdigit() else None
                 charset = None
                 if content_type and "charset=" in content_type.lower():
@@ -587,9 +592,6 @@ class WarcReader(Reader):
                 truncated = not too_large and expected is not None and record.raw_stream.limit not in (None, 0)
                 if truncated and report.damaged is None:
                     report.damaged = f"record {ordinal} ends before its declared length (truncated file)"
-                if record.http_headers and not too_large:
-                    http = record.http_headers
-                    body = self._decode_http_body(body, http.get_header("Transfer-Encoding"), http.get_header("Content-Encoding"), truncated)
                 yield self._document_row(
                     report=report,
                     doc_id=doc_id,
@@ -602,13 +604,14 @@ class WarcReader(Reader):
                     status=status,
                     body=body,
                     truncated=bool(truncated),
+                    encodings=(http.get_header("Transfer-Encoding"), http.get_header("Content-Encoding")) if http else None,
                 )
         except Exception as exc:  # warcio raises many types on damaged ARC/WARC input
             report.damaged = f"unreadable after record {ordinal}: {type(exc).__name__}: {exc}"
         try:
             if report.damaged is None and _seekable(stream):
                 if ordinal == 0 and _has_content(stream):
-                    report.damaged = "no WARC/ARC records found: not a WARC file, or damaged at the start"
+                    report.damaged = _NO_RECORDS
                 elif ordinal and file_framing(source.path, b"") == GZIP and _at_gzip_member(stream, last_offset):
                     report.damaged = gzip_member_end(stream, last_offset)[1]
         finally:

@@ -51,9 +51,18 @@ from curate.dedup.base import live_mask
 from curate.dedup.minhash import byte_hashes, mix64
 from curate.dedup.tasks import LocalRunner, TaskRunner
 from curate.dedup.workdir import WorkDir
-from curate.ownership import JSON_KEY, ForeignFilesError, Ownership, read_json_file, tmp_name
+from curate.ownership import JSON_KEY, ForeignFilesError, Ownership, listed_shards
 from curate.schema import ID, TEXT
-from curate.storage import absolute, commit, exists, filesystem, join, list_files
+from curate.storage import (
+    absolute,
+    commit,
+    exists,
+    filesystem,
+    join,
+    list_files,
+    tmp_name,
+    write_text_atomic,
+)
 from curate.tokenize.stage import finish_encoding, start_encoding
 from curate.tokenize.tokenizer import load_tokenizer, token_dtype
 
@@ -543,32 +552,13 @@ def apply_commit(output: str, work: WorkDir, owner: Ownership) -> None:
     work.remove("staged")
 
 
-def listed_shards(fs: Any, root: str, output_id: str) -> set[str]:
-    """The shard files (full URLs) this output's own manifest and pending commit name."""
-    found: set[str] = set()
-    for path, key in ((join(root, "manifest.json"), "shards"), (join(root, "_curate", "tokenize", "commit.json"), None)):
-        data = read_json_file(fs, path)
-        if not isinstance(data, dict):
-            continue
-        if key is None:  # the commit record: its shards and its manifest's
-            found |= {join(root, "tokens", name) for name in data.get("shards", [])}
-            data = data.get("manifest") or {}
-        elif data.get(JSON_KEY) != output_id:
-            continue
-        found |= {join(root, s["path"]) for s in data.get("shards", []) if isinstance(s, dict) and "path" in s}
-    return found
-
-
 def write_manifest(output: str, manifest: dict[str, Any], owner: Ownership | None = None) -> None:
     """Replace ``output/manifest.json`` atomically (write, then rename)."""
     import json
 
     fs, base = filesystem(output)
     data = {**manifest, JSON_KEY: owner.output_id} if owner else manifest
-    tmp = join(base, tmp_name("manifest.json", owner.output_id if owner else None))
-    with fs.open(tmp, "w") as f:
-        json.dump(data, f, indent=2)
-    commit(fs, tmp, join(base, "manifest.json"))
+    write_text_atomic(fs, join(base, "manifest.json"), json.dumps(data, indent=2), owner.output_id if owner else None)
 
 
 def mixture_rates(sources: list[Source], natural: dict[str, int], total_tokens: int | None) -> dict[str, float]:

@@ -14,6 +14,7 @@ import json
 import random
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
@@ -90,10 +91,14 @@ def _schemas(directory: Path) -> set[tuple[tuple[str, str], ...]]:
     return {tuple((f.name, str(f.type)) for f in pq.read_schema(p)) for p in _parts(directory)}
 
 
-def _expected_columns(mode: str) -> list[str]:
+def _planned(mode: str = "full") -> tuple[pa.Schema | None, pa.Schema]:
+    """The run's planned (data, rejects) schemas, as curate.run computes them."""
     pipeline = load_pipeline(PIPELINE)
-    _, rejects = plan_schemas(pipeline.stages, build_reader("auto", {}), [str(SAMPLE_WARC), "docs.jsonl"], mode)
-    return rejects.names
+    return plan_schemas(pipeline.stages, build_reader("auto", {}), [str(SAMPLE_WARC), "docs.jsonl"], mode)
+
+
+def _expected_columns(mode: str) -> list[str]:
+    return _planned(mode)[1].names
 
 
 def test_rejects_parts_share_one_schema_from_the_plan(run_output):
@@ -165,8 +170,7 @@ def test_data_parts_share_one_schema(run_output):
     assert len(parts) > 3
     schemas = _schemas(out / "data")
     assert len(schemas) == 1, f"{len(schemas)} schemas in {len(parts)} data parts"
-    pipeline = load_pipeline(PIPELINE)
-    data, _ = plan_schemas(pipeline.stages, build_reader("auto", {}), [str(SAMPLE_WARC), "docs.jsonl"])
+    data, _ = _planned()
     assert [name for name, _ in next(iter(schemas))] == data.names
     # WARC columns are null for the JSONL documents, rather than absent from their parts
     table = ds.dataset(str(out / "data")).to_table(columns=["id", "content_type"]).to_pylist()
