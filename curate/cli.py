@@ -342,6 +342,10 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("CURATE_DEBUG"):
             raise
         root = root_cause(exc)
+        if isinstance(root, ImportError):  # on the driver or on a worker: a missing package, not a failed input
+            hint = " (s3:// needs it: pip install 'curate[s3]' on every node)" if getattr(root, "name", "") == "s3fs" else ""
+            print(f"curate: error: {type(root).__name__}: {root}{hint}; install it and run the same command again", file=sys.stderr)
+            return 2
         print(
             f"curate: error: {type(root).__name__}: {root}; completed inputs are kept, "
             "re-run the same command to resume (CURATE_DEBUG=1 shows the traceback)",

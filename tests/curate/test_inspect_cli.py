@@ -257,3 +257,16 @@ def test_inspect_survives_brackets_in_text(tmp_path, capsys, wide):
     assert main(["inspect", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "[/usr/bin]" in printed and "[citation needed]" in printed
+
+
+def test_a_missing_package_is_one_line_that_names_the_install(monkeypatch, capsys):
+    """Not the 'completed inputs are kept, re-run to resume' advice of a failed input."""
+    import curate.cli as cli
+
+    def missing(args):
+        raise RuntimeError("task failed") from ModuleNotFoundError("No module named 's3fs'", name="s3fs")
+
+    monkeypatch.setattr(cli, "_cmd_run", missing)
+    assert cli.main(["run", "pipelines/commoncrawl.yaml", "--input", "s3://b/x.warc.gz", "--output", "s3://b/out"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "s3fs" in err and "curate[s3]" in err and "resume" not in err
