@@ -45,7 +45,6 @@ import argparse
 import contextlib
 import copy
 import importlib.metadata
-import io
 import json
 import os
 import platform
@@ -466,7 +465,6 @@ def run_end_to_end(
     work_dir: Path,
 ) -> Measurement:
     """One ``run_pipeline`` call; documents/s from its stats.json and wall time."""
-    from rich.console import Console
 
     from curate.pipeline import load_pipeline
     from curate.run import run_pipeline
@@ -486,8 +484,6 @@ def run_end_to_end(
                 output=str(output),
                 executor=executor,
                 overwrite=True,
-                progress=False,
-                console=Console(file=io.StringIO()),
             )
             wall = time.perf_counter() - wall0
         cpu = sampler.seconds

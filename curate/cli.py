@@ -11,6 +11,13 @@ from typing import Any
 from curate import __version__
 
 
+def _progress_view(args: argparse.Namespace) -> Any:
+    """The live progress line, unless ``--quiet``."""
+    from curate.cli_output import TerminalProgress, make_console
+
+    return None if args.quiet else TerminalProgress(make_console())
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from curate.mixture import is_mixture_file, load_mixture, run_mixture
     from curate.pipeline import load_pipeline
@@ -21,7 +28,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise RunError("no output directory: pass --output DIR")
         run_mixture(
             load_mixture(args.pipeline), args.output, inputs=args.input, executor=args.executor,
-            ray_address=args.ray_address, overwrite=args.overwrite, progress=not args.quiet,
+            ray_address=args.ray_address, overwrite=args.overwrite, progress=_progress_view(args),
             tokenizer=args.tokenizer, allow_other_files=args.allow_other_files,
         )
         return 0
@@ -41,7 +48,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         executor=args.executor,
         ray_address=args.ray_address,
         overwrite=args.overwrite,
-        progress=not args.quiet,
+        progress=_progress_view(args),
         allow_other_files=args.allow_other_files,
     )
     return 0 if result.stats.get("warning") is None else 1
@@ -69,7 +76,7 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     )
     run_pipeline(
         pipeline, inputs=args.input, output=args.output, executor=args.executor,
-        ray_address=args.ray_address, overwrite=args.overwrite, progress=not args.quiet,
+        ray_address=args.ray_address, overwrite=args.overwrite, progress=_progress_view(args),
         allow_other_files=args.allow_other_files,
     )
     return 0
@@ -106,7 +113,7 @@ def _cmd_tokenize(args: argparse.Namespace) -> int:
     )
     owner = claim_tokenized_output(args.output, overwrite=args.overwrite, allow_other_files=args.allow_other_files)
     with task_runner(args.executor, ExecutionConfig(num_cpus=args.num_cpus), args.ray_address) as runner:
-        manifest = write_tokenized(sources, args.output, settings, runner, log=lambda m: print(m, file=sys.stderr), owner=owner)
+        manifest = write_tokenized(sources, args.output, settings, runner, owner=owner)
     totals = manifest["totals"]
     print(f"done: {totals['documents']:,} documents, {totals['tokens']:,} tokens in {len(manifest['shards'])} shards -> {args.output}")
     for name, info in manifest["mixture"]["sources"].items():
@@ -324,6 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from curate.cli_output import install, make_console
+
+    install(make_console())
     from curate.inputs import InputError
     from curate.pipeline import PipelineConfigError
     from curate.registry import UnknownStageError
@@ -373,8 +383,24 @@ def run_and_exit(argv: list[str] | None = None) -> None:
     stopped.  What remains are threads of Ray and Arrow that may still be inside C++ code;
     tearing the interpreter down under them can abort the process (SIGABRT from
     ``pthread_exit`` unwinding through a C++ destructor) after the command succeeded.
+
+    What native code writes to stderr (Ray's C++ logging) goes to a log file that is
+    named at the end when it holds more than Ray's usual notices (``CURATE_DEBUG=1``
+    leaves it on the terminal).
     """
-    exit_now(main(argv))
+    from curate.cli_output import NativeStderr
+
+    native = None if os.environ.get("CURATE_DEBUG") else NativeStderr()
+    code = 1
+    try:
+        if native is not None:
+            native.start()
+        code = main(argv)
+    finally:
+        note = native.finish() if native is not None else None
+        if note:
+            print(f"curate: {note}", file=sys.stderr)
+        exit_now(code)
 
 
 def exit_now(code: int) -> None:

@@ -26,6 +26,7 @@ mixture file, every source pipeline's configuration and per-source figures.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from curate.events import emit, get_logger
 from curate.pipeline import Pipeline, PipelineConfigError, load_pipeline
+
+log = get_logger("mixture")
 
 TOKENIZE_OPTIONS = {"tokenizer", "add_bos", "add_eos", "total_tokens", "shard_tokens", "row_group_tokens", "seed", "batch_rows",
                     "max_repeats_warning"}
@@ -178,18 +182,16 @@ def run_mixture(
     executor: str = "ray",
     ray_address: str | None = None,
     overwrite: bool = False,
-    progress: bool = True,
-    console: Any = None,
+    progress: Any = None,
     tokenizer: str | None = None,
     allow_other_files: bool = False,
 ) -> dict[str, Any]:
     """Run every source's pipeline, then write the mixed, tokenized shards; return the manifest.
 
-    ``overwrite`` deletes what curate wrote in ``output`` before (never other files).
+    ``overwrite`` deletes what curate wrote in ``output`` before (never other files);
+    ``progress`` is a :class:`curate.events.ProgressView` for each source's run.  What the
+    run does is logged to ``curate.mixture`` and ``curate.run`` (see :mod:`curate.events`).
     """
-    from rich.console import Console
-    from rich.markup import escape
-
     from curate.dedup.tasks import task_runner
     from curate.output import OutputLayout
     from curate.ownership import ForeignFilesError, Ownership
@@ -197,7 +199,6 @@ def run_mixture(
     from curate.run import RunError
     from curate.tokenize.shards import write_manifest
 
-    console = console or Console(stderr=True)
     started = time.time()
     assign_inputs(mixture, inputs)
     options = dict(mixture.tokenize)
@@ -216,26 +217,24 @@ def run_mixture(
     # One Ray for every source's pipeline and the tokenizing tasks (run_pipeline reuses a
     # running Ray instead of starting its own).
     with task_runner(executor, ExecutionConfig(), ray_address) as runner:
-        manifest = _run_sources(mixture, root, options, runner, executor, ray_address, progress, console, owner,
+        manifest = _run_sources(mixture, root, options, runner, executor, ray_address, progress, owner,
                                 allow_other_files)
     manifest["seconds"] = round(time.time() - started, 3)
     write_manifest(root, manifest, owner)
     totals = manifest["totals"]
-    console.print(f"[bold]mixture[/bold]: {totals['tokens']:,} tokens of {totals['documents']:,} documents in {len(manifest['shards'])} shards -> {escape(root)}/tokens")
+    emit(log, "mixture", f"{totals['tokens']:,} tokens of {totals['documents']:,} documents in {len(manifest['shards'])} shards -> {root}/tokens")
     for name, info in manifest["mixture"]["sources"].items():
         weight = "" if info["weight"] is None else f" (weight {info['weight']})"
-        console.print(f"  {escape(name):<10} {info['tokens']:>14,} tokens available, rate {info['rate']:.3f}, share {info['achieved']:.3f}{weight}")
+        emit(log, "", f"  {name:<10} {info['tokens']:>14,} tokens available, rate {info['rate']:.3f}, share {info['achieved']:.3f}{weight}")
     for warning in manifest.get("warnings") or []:
-        console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
+        emit(log, "warning", warning, logging.WARNING)
     return manifest
 
 
 def _run_sources(
     mixture: Mixture, root: str, options: dict[str, Any], runner: Any, executor: str,
-    ray_address: str | None, progress: bool, console: Any, owner: Any, allow_other_files: bool,
+    ray_address: str | None, progress: Any, owner: Any, allow_other_files: bool,
 ) -> dict[str, Any]:
-    from rich.markup import escape
-
     from curate.inputs import expand_inputs
     from curate.run import RunError, run_pipeline
     from curate.tokenize.shards import Source, TokenizedSettings, write_tokenized
@@ -253,10 +252,10 @@ def _run_sources(
         if not source.inputs and not source.pipeline.input.paths:
             raise RunError(f"source {source.name}: no inputs; set sources.{source.name}.inputs or pass --input {source.name}=PATH")
         target = f"{root}/sources/{source.name}"
-        console.print(f"[bold]source {escape(source.name)}[/bold]: {escape(source.pipeline.source_file or source.pipeline.name)} -> {escape(target)}")
+        emit(log, f"source {source.name}", f"{source.pipeline.source_file or source.pipeline.name} -> {target}")
         result = run_pipeline(
             source.pipeline, inputs=source.inputs or None, output=target, executor=executor,
-            ray_address=ray_address, progress=progress, console=console, allow_other_files=allow_other_files,
+            ray_address=ray_address, progress=progress, allow_other_files=allow_other_files,
         )
         files = [f["path"] for f in result.files if f["kind"] == "data"]
         if not files:
@@ -265,7 +264,7 @@ def _run_sources(
         summaries[source.name] = {"output": f"sources/{source.name}", "documents": result.stats["documents"]}
     settings = TokenizedSettings(**options)
     manifest = write_tokenized(sources, root, settings, runner, pipeline=mixture.to_dict(),
-                               log=lambda m: console.print(escape(m)), owner=owner)
+                               owner=owner)
     manifest["sources"] = summaries
     return manifest
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from rich.markup import escape
-
 from curate import __version__
 from curate.dedup.tasks import TaskRunner, task_runner
+from curate.events import ProgressView, emit, get_logger
 from curate.execution.progress import ProgressClient, RunProgress
 from curate.inputs import discover_inputs
 from curate.output import (
@@ -30,6 +30,8 @@ from curate.readers.base import READ_STAGE, InputFile
 from curate.stage import Stage
 from curate.stats import compute_stats
 from curate.storage import filesystem, join
+
+log = get_logger("run")
 
 
 class RunError(RuntimeError):
@@ -77,7 +79,7 @@ def _stage_fingerprint(pipeline: Pipeline) -> str:
 AUTO_LOCAL_MAX_BYTES = 32 << 20
 
 
-def resolve_executor(executor: str, files: list[InputFile], ray_address: str | None, console: Any) -> str:
+def resolve_executor(executor: str, files: list[InputFile], ray_address: str | None) -> str:
     """``auto``: Ray when an address is given (or Ray already runs here), or the inputs are
     remote or larger than AUTO_LOCAL_MAX_BYTES; else this process, and say so."""
     import os
@@ -101,14 +103,11 @@ def resolve_executor(executor: str, files: list[InputFile], ray_address: str | N
         total += os.path.getsize(path)
         if total > AUTO_LOCAL_MAX_BYTES:
             return "ray"
-    console.print(
-        f"[bold]executor[/bold]: {total / 1e6:,.1f} MB of input: running in this process "
-        "(--executor ray to use Ray)"
-    )
+    emit(log, "executor", f"{total / 1e6:,.1f} MB of input: running in this process (--executor ray to use Ray)")
     return "local"
 
 
-def announce_ray(console: Any, ray_address: str | None) -> None:
+def announce_ray(ray_address: str | None) -> None:
     """Say what happens during the seconds Ray takes to start or connect."""
     import os
 
@@ -120,7 +119,7 @@ def announce_ray(console: Any, ray_address: str | None) -> None:
     except ImportError:
         return
     address = ray_address or os.environ.get("RAY_ADDRESS")
-    console.print(f"[bold]ray[/bold]: connecting to {escape(address)} ..." if address else "[bold]ray[/bold]: starting an embedded Ray ...")
+    emit(log, "ray", f"connecting to {address} ..." if address else "starting an embedded Ray ...")
 
 
 def language_support_warnings(pipeline: Pipeline) -> list[str]:
@@ -156,18 +155,16 @@ def run_pipeline(
     executor: str = "ray",
     ray_address: str | None = None,
     overwrite: bool = False,
-    progress: bool = True,
-    console: Any = None,
+    progress: ProgressView | None = None,
     allow_other_files: bool = False,
 ) -> RunResult:
     """Run ``pipeline`` over ``inputs`` into ``output`` (a local path or any fsspec URL).
 
     ``overwrite`` deletes what curate wrote there before (never other files);
     ``allow_other_files`` lets the output folder hold files curate did not write.
+    ``progress`` shows live counters (the ``curate`` command passes its terminal line).
+    What the run does is logged to ``curate.run`` (see :mod:`curate.events`).
     """
-    from rich.console import Console
-
-    console = console or Console(stderr=True)
     started = time.time()
     output = output or pipeline.output.path
     if not output:
@@ -179,9 +176,9 @@ def run_pipeline(
     found = discover_inputs(specs, pipeline.input.paths_base_url, pipeline.input.storage_options, pipeline.input.limit, fmt=pipeline.input.format)
     files = found.files
     for note in found.notes:
-        console.print(f"[yellow]note[/yellow]: {escape(note)}")
+        emit(log, "note", note)
     fmt = _pick_format(pipeline, files)
-    executor = resolve_executor(executor, files, ray_address or pipeline.execution.ray_address, console)
+    executor = resolve_executor(executor, files, ray_address or pipeline.execution.ray_address)
     reader_options = {"batch_rows": pipeline.execution.batch_rows, **pipeline.input.options}
     if pipeline.input.storage_options:
         reader_options.setdefault("storage_options", pipeline.input.storage_options)
@@ -189,7 +186,7 @@ def run_pipeline(
     for stage in pipeline.stages:
         stage.validate()
     for warning in language_support_warnings(pipeline):
-        console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
+        emit(log, "warning", warning, logging.WARNING)
 
     layout = OutputLayout(output)
     # one schema for data/ and one for rejects/ over the whole run, every phase included
@@ -230,16 +227,16 @@ def run_pipeline(
     reports_layout, skipped = layout, len(files)
     has_global = any(p.global_stage is not None for p in phases)
     if previous.get("complete") and previous.get("inputs") == input_keys and len(phases) > 1 and _final_complete(layout, previous):
-        console.print(f"[bold]resume[/bold]: {output} is complete; nothing left to do (--overwrite starts fresh)")
+        emit(log, "resume", f"{output} is complete; nothing left to do (--overwrite starts fresh)")
         reports_layout = _phase_layout(layout, 0, len(phases), pipeline)
     else:
         save_state(False)
         # one Ray for every phase and global stage (the executor reuses a running Ray)
         if executor == "ray" and has_global:  # otherwise the first phase's _execute starts Ray (and says so)
-            announce_ray(console, ray_address or pipeline.execution.ray_address)
+            announce_ray(ray_address or pipeline.execution.ray_address)
         with task_runner(executor if has_global else "local", pipeline.execution, ray_address) as runner:
             reports_layout, skipped, final_inputs = _run_phases(
-                pipeline, phases, files, reader, reader_options, layout, executor, ray_address, progress, console,
+                pipeline, phases, files, reader, reader_options, layout, executor, ray_address, progress,
                 stage_seconds, global_summaries, runner,
             )
         if len(phases) > 1 and not pipeline.output.keep_intermediate:
@@ -267,16 +264,16 @@ def run_pipeline(
     }
     layout.write_json(layout.path("manifest.json"), manifest)
     if pipeline.output.tokenized is not None:
-        _write_training_shards(pipeline, layout, executor, ray_address, console, [f["path"] for f in written if f["kind"] == "data"])
+        _write_training_shards(pipeline, layout, executor, ray_address, [f["path"] for f in written if f["kind"] == "data"])
     result = RunResult(output, len(files), skipped, stats, written, time.time() - started)
-    _print_summary(console, result)
+    log_summary(result)
     return result
 
 
 TOKENIZED_OPTIONS = {"shard_tokens", "row_group_tokens", "seed", "total_tokens", "keep_documents"}
 
 
-def _write_training_shards(pipeline: Pipeline, layout: OutputLayout, executor: str, ray_address: str | None, console: Any, files: list[str]) -> None:
+def _write_training_shards(pipeline: Pipeline, layout: OutputLayout, executor: str, ray_address: str | None, files: list[str]) -> None:
     """``output.tokenized``: shuffle the kept, tokenized documents into training shards."""
     from curate.tokenize.shards import Source, TokenizedSettings, write_tokenized
     from curate.tokenize.stage import Tokenize
@@ -292,11 +289,11 @@ def _write_training_shards(pipeline: Pipeline, layout: OutputLayout, executor: s
     settings = TokenizedSettings(tokenizer=last.tokenizer, add_bos=last.add_bos, add_eos=last.add_eos, reuse_ids=True, **options)
     with task_runner(executor, pipeline.execution, ray_address) as runner:
         manifest = write_tokenized([Source(pipeline.name, sorted(files))], layout.root, settings, runner,
-                                   pipeline=pipeline.to_dict(), log=lambda m: console.print(escape(m)))
+                                   pipeline=pipeline.to_dict())
     if not keep_documents:
         remove_files(layout.fs, layout.base, layout.owned_part_files(layout.data_dir))
     totals = manifest["totals"]
-    console.print(f"[bold]tokenized[/bold]: {totals['tokens']:,} tokens of {totals['documents']:,} documents in {len(manifest['shards'])} shards -> {escape(layout.root)}/tokens")
+    emit(log, "tokenized", f"{totals['tokens']:,} tokens of {totals['documents']:,} documents in {len(manifest['shards'])} shards -> {layout.root}/tokens")
 
 
 @dataclass
@@ -374,8 +371,7 @@ def _run_phases(
     layout: OutputLayout,
     executor: str,
     ray_address: str | None,
-    show_progress: bool,
-    console: Any,
+    progress: ProgressView | None,
     stage_seconds: dict[str, float],
     global_summaries: dict[str, Any],
     runner: TaskRunner,
@@ -399,12 +395,12 @@ def _run_phases(
             options = {**reader_options, "fields": reader_options.get("fields") or ["*"]}
             options = {k: v for k, v in options.items() if k in _parquet_option_names()}
             work = WorkDir(join(work_root(layout, pipeline), "dedup", stage.stage_id))
-            global_summaries[stage.stage_id] = _compute_global(stage, inputs, options, work, runner, console, stage_seconds, origin_keys)
+            global_summaries[stage.stage_id] = _compute_global(stage, inputs, options, work, runner, stage_seconds, origin_keys)
             stages.insert(0, ApplyDecisions(stage=stage, work=work.root, file_index={f.key: j for j, f in enumerate(inputs)}))
             phase_reader = build_reader("parquet", options)
         if len(phases) > 1:
             names = ", ".join(st.stage_id for st in stages) or "(no stages)"
-            console.print(f"[bold]phase {i + 1}/{len(phases)}[/bold]: {len(inputs)} inputs -> {names}")
+            emit(log, f"phase {i + 1}/{len(phases)}", f"{len(inputs)} inputs -> {names}")
         phase_layout.makedirs()
         keys = [f.key for f in inputs]
         state_name = layout.path("_curate", "phases", f"{i}.json")
@@ -419,14 +415,12 @@ def _run_phases(
         if i == 0:
             first_skipped = len(complete)
         if complete:
-            console.print(
-                f"[bold]resume[/bold]: {len(complete)} of {len(inputs)} inputs already complete, skipping them"
-                + ("" if todo else "; nothing left to do in this phase")
-            )
+            emit(log, "resume", f"{len(complete)} of {len(inputs)} inputs already complete, skipping them"
+                 + ("" if todo else "; nothing left to do in this phase"))
         if todo:
             earlier_phase_wrote = True
             sub = dataclasses.replace(pipeline, stages=stages)
-            snapshot = _execute(sub, todo, phase_reader, phase_layout, executor, ray_address, show_progress, console, len(inputs), len(complete))
+            snapshot = _execute(sub, todo, phase_reader, phase_layout, executor, ray_address, progress, len(inputs), len(complete))
             for name, entry in snapshot.get("stages", {}).items():
                 if name == READ_STAGE and phase_layout is not first_layout:
                     continue  # re-reading the previous phase's output is not the run's read
@@ -444,22 +438,19 @@ def _parquet_option_names() -> set[str]:
 
 
 def _compute_global(
-    stage: Any, inputs: list[InputFile], options: dict[str, Any], work: Any, runner: TaskRunner, console: Any,
+    stage: Any, inputs: list[InputFile], options: dict[str, Any], work: Any, runner: TaskRunner,
     stage_seconds: dict[str, float], origin_keys: list[str],
 ) -> dict[str, Any]:
     paths = [f.path for f in inputs]
     done = work.read_json("complete.json")
     if done is not None and done.get("files") == paths and done.get("config") == stage.config():
-        console.print(f"[bold]resume[/bold]: {stage.stage_id} clusters already computed")
+        emit(log, "resume", f"{stage.stage_id} clusters already computed")
         return done["summary"]
-    console.print(f"[bold]{escape(stage.stage_id)}[/bold]: computing over {len(paths)} files ...")
+    emit(log, stage.stage_id, f"computing over {len(paths)} files ...")
     started = time.time()
     summary = stage.compute(paths, options, work, runner, origin_keys)
     summary["seconds"] = round(time.time() - started, 3)
     stage_seconds[stage.stage_id] = stage_seconds.get(stage.stage_id, 0.0) + summary["seconds"]
-    for step in summary.get("steps", []):
-        extras = ", ".join(f"{k} {v:,}" for k, v in step.items() if k not in ("step", "seconds", "peak_rss_mb", "tasks") and isinstance(v, int))
-        console.print(f"  {step['step']:<14} {step['tasks']:>5} tasks {step['seconds']:>8.1f}s  peak {step['peak_rss_mb']:,.0f} MiB  {escape(extras)}")
     work.write_json("complete.json", {"files": paths, "config": stage.config(), "summary": summary})
     return summary
 
@@ -471,8 +462,7 @@ def _execute(
     layout: OutputLayout,
     executor: str,
     ray_address: str | None,
-    show_progress: bool,
-    console: Any,
+    progress: ProgressView | None,
     total: int,
     skipped: int,
 ) -> dict[str, Any]:
@@ -484,8 +474,7 @@ def _execute(
         _run_watched(
             lambda: execute_local(todo, reader, pipeline.stages, layout, pipeline.output, client),
             client,
-            console,
-            show_progress,
+            progress,
         )
         return client.get_snapshot()
     if executor != "ray":
@@ -501,7 +490,7 @@ def _execute(
         start_ray,
     )
 
-    announce_ray(console, ray_address or pipeline.execution.ray_address)
+    announce_ray(ray_address or pipeline.execution.ray_address)
     started_ray = start_ray(pipeline.execution, ray_address)
     try:
         try:
@@ -513,8 +502,7 @@ def _execute(
         _run_watched(
             lambda: execute_ray(todo, reader, pipeline.stages, layout, pipeline.output, pipeline.execution, actor),
             client,
-            console,
-            show_progress,
+            progress,
         )
         return client.get_snapshot()
     finally:
@@ -522,8 +510,8 @@ def _execute(
             ray.shutdown()
 
 
-def _run_watched(work: Any, client: ProgressClient, console: Any, show: bool) -> None:
-    """Run ``work`` in a thread while this one shows progress; re-raise its failure here."""
+def _run_watched(work: Any, client: ProgressClient, view: ProgressView | None) -> None:
+    """Run ``work`` in a thread while this one feeds ``view``; re-raise its failure here."""
     failed: list[BaseException] = []
 
     def target() -> None:
@@ -534,62 +522,42 @@ def _run_watched(work: Any, client: ProgressClient, console: Any, show: bool) ->
 
     thread = threading.Thread(target=target, name="curate-run", daemon=True)
     thread.start()
-    _watch(thread, client, console, show)
+    if view is None:
+        thread.join()
+    else:
+        try:
+            while thread.is_alive():
+                thread.join(0.5)
+                try:
+                    view.update(client.get_snapshot())
+                except Exception:  # a progress actor gone with its Ray: the work reports why
+                    pass
+        finally:
+            view.close()
     if failed:
         raise failed[0]
 
 
-def _progress_line(snap: dict[str, Any]) -> str:
-    """Documents read are the rows the summary's ``read`` line counts (a WARC's request and
-    metadata records are not documents); the records behind them are shown beside."""
-    elapsed = max(snap["elapsed"], 1e-6)
-    done = snap["inputs_done"] + snap["skipped_inputs"]
-    records = f" ({snap['records']:,} records)" if snap["records"] > snap["rows"] else ""
-    return (
-        f"files {done}/{snap['total_inputs']}  documents read {snap['rows']:,}{records}  "
-        f"kept {snap['documents_kept']:,}  "
-        f"{snap['rows'] / elapsed:,.0f} documents/s  {elapsed:,.0f}s"
-    )
-
-
-def _watch(thread: threading.Thread, client: ProgressClient, console: Any, show: bool) -> None:
-    if not show:
-        thread.join()
-        return
-    if console.is_terminal:
-        from rich.live import Live
-
-        with Live(console=console, refresh_per_second=4, transient=True) as live:
-            while thread.is_alive():
-                thread.join(0.5)
-                try:
-                    live.update(_progress_line(client.get_snapshot()))
-                except Exception:
-                    pass
-        return
-    last = 0.0
-    while thread.is_alive():
-        thread.join(1.0)
-        if time.time() - last >= 10:
-            last = time.time()
-            try:
-                console.print(_progress_line(client.get_snapshot()))
-            except Exception:
-                pass
-
-
-def _print_summary(console: Any, result: RunResult) -> None:
+def summary_lines(result: RunResult) -> list[tuple[str, str, int]]:
+    """The end-of-run summary as (label, text, log level) lines."""
     stats = result.stats
-    console.print(
-        f"[bold]done[/bold] in {result.seconds:.1f}s: {stats['documents']['kept']:,} documents kept, "
+    lines = [(
+        f"done in {result.seconds:.1f}s",
+        f"{stats['documents']['kept']:,} documents kept, "
         f"{stats['documents']['rejected']:,} rejected, from {result.inputs_total} inputs "
-        f"({result.inputs_skipped} read by an earlier run) -> {escape(result.output)}"
-    )
+        f"({result.inputs_skipped} read by an earlier run) -> {result.output}",
+        logging.INFO,
+    )]
     for stage in stats["stages"]:
         drops = ", ".join(f"{r} {n:,}" for r, n in stage["dropped"].items()) or "-"
-        drops = escape(drops)
-        console.print(f"  {escape(stage['stage']):<24} in {stage['rows_in']:>9,}  out {stage['rows_out']:>9,}  dropped: {drops}")
+        lines.append(("", f"  {stage['stage']:<24} in {stage['rows_in']:>9,}  out {stage['rows_out']:>9,}  dropped: {drops}", logging.INFO))
     for item in stats["damaged_inputs"]:
-        console.print(f"[yellow]damaged input[/yellow] {escape(item['input'])}: {escape(item['damage'])}")
+        lines.append(("damaged input", f"{item['input']}: {item['damage']}", logging.WARNING))
     if stats.get("warning"):
-        console.print(f"[red]warning[/red]: {escape(stats['warning'])}")
+        lines.append(("warning", stats["warning"], logging.WARNING))
+    return lines
+
+
+def log_summary(result: RunResult) -> None:
+    for label, text, level in summary_lines(result):
+        emit(log, label, text, level)

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from curate.dedup.tasks import TaskRunner, _timed, summarise
+from curate.dedup.tasks import TaskRunner, _timed, log_step, summarise
 from curate.dedup.workdir import WorkDir
 from curate.schema import DROPPED_BY, ID, ORDER_COLUMNS, ORIGIN, ROW, SEQ, TEXT
 from curate.stage import Stage, mark_dropped
@@ -154,7 +154,7 @@ def run_step(work: WorkDir, step: str, fn: Any, specs: list[dict[str, Any]], run
             todo.append({**spec, "fn": fn, "step": step, "work": work.root})
     if todo:
         results += runner.map(_step_task, todo)
-    return summarise(step, results, time.perf_counter() - started)
+    return log_step(summarise(step, results, time.perf_counter() - started))
 
 
 def file_slot(keys: np.ndarray, spec: dict[str, Any]) -> np.ndarray:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from curate.dedup.tasks import TaskRunner, summarise
+from curate.dedup.tasks import TaskRunner, log_step, summarise
 from curate.dedup.workdir import WorkDir, node_partition
 from curate.storage import exists, read_parquet
 
@@ -146,10 +146,10 @@ def connected_components(
     steps = []
     started = time.perf_counter()
     specs = [{"work": work.root, "edges_dir": d, "task": f"e{i:05d}", "partitions": partitions} for i, d in enumerate(edge_dirs)]
-    steps.append(summarise("cc_graph", runner.map(_graph_task, specs), time.perf_counter() - started))
+    steps.append(log_step(summarise("cc_graph", runner.map(_graph_task, specs), time.perf_counter() - started)))
     started = time.perf_counter()
     parts = [{"work": work.root, "p": p} for p in range(partitions)]
-    steps.append(summarise("cc_init", runner.map(_init_task, parts), time.perf_counter() - started))
+    steps.append(log_step(summarise("cc_init", runner.map(_init_task, parts), time.perf_counter() - started)))
     round_ = 0
     started = time.perf_counter()
     results: list[dict[str, Any]] = []
@@ -168,5 +168,5 @@ def connected_components(
         raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
     summary = summarise("cc_propagate", results, time.perf_counter() - started)
     summary["rounds"] = round_
-    steps.append(summary)
+    steps.append(log_step(summary))
     return work.path("cc", f"labels-{round_}"), steps

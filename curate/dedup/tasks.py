@@ -15,6 +15,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from curate.events import emit, get_logger
+
+log = get_logger("dedup")
+
 
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
@@ -101,3 +105,11 @@ def summarise(step: str, results: list[dict[str, Any]], seconds: float) -> dict[
                 out[key] = out.get(key, 0) + value
     out["peak_rss_mb"] = max((r.get("peak_rss_mb", 0.0) for r in results), default=0.0)
     return out
+
+
+def log_step(summary: dict[str, Any]) -> dict[str, Any]:
+    """Log a finished step of a global stage as it ends (a long dedup shows where it is)."""
+    extras = ", ".join(f"{k} {v:,}" for k, v in summary.items() if k not in ("step", "seconds", "peak_rss_mb", "tasks") and isinstance(v, int))
+    emit(log, "", f"  {summary['step']:<14} {summary['tasks']:>5} tasks {summary['seconds']:>8.1f}s  "
+                  f"peak {summary.get('peak_rss_mb', 0.0):,.0f} MiB  {extras}")
+    return summary

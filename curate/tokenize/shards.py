@@ -36,6 +36,7 @@ and the documents' ids, so the same input and seed give the same shards.  Column
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ from curate.dedup.base import live_mask
 from curate.dedup.minhash import byte_hashes, mix64
 from curate.dedup.tasks import LocalRunner, TaskRunner
 from curate.dedup.workdir import WorkDir
+from curate.events import emit, get_logger
 from curate.ownership import JSON_KEY, ForeignFilesError, Ownership, listed_shards
 from curate.schema import ID, TEXT
 from curate.storage import (
@@ -65,6 +67,8 @@ from curate.storage import (
 )
 from curate.tokenize.stage import finish_encoding, start_encoding
 from curate.tokenize.tokenizer import load_tokenizer, token_dtype
+
+log = get_logger("tokenize")
 
 FORMAT = "curate.tokenized/1"
 CHARS_PER_TOKEN = 4.0
@@ -405,13 +409,13 @@ def claim_tokenized_output(output: str, *, overwrite: bool = False, allow_other_
 
 def write_tokenized(
     sources: list[Source], output: str, settings: TokenizedSettings, runner: TaskRunner | None = None,
-    pipeline: dict[str, Any] | None = None, log: Any = print, owner: Ownership | None = None,
+    pipeline: dict[str, Any] | None = None, owner: Ownership | None = None,
 ) -> dict[str, Any]:
     """Tokenize, mix, shuffle and shard ``sources`` into ``output``; return the manifest.
 
     ``owner`` is the output's ownership record (:func:`claim_tokenized_output`); without
     it the output is claimed here, and an earlier tokenized output curate wrote there is
-    replaced.
+    replaced.  What it does is logged to ``curate.tokenize``.
     """
     import fsspec
 
@@ -441,7 +445,7 @@ def write_tokenized(
         for f_index, path in enumerate(source.files):
             specs.append({"work": work.root, "settings": plain, "file": path, "index": f_index, "source": source.name,
                           "source_index": s_index, "buckets": buckets})
-    log(f"tokenize: {len(specs)} files from {len(sources)} sources into {buckets} shuffle buckets ...")
+    emit(log, "tokenize", f"{len(specs)} files from {len(sources)} sources into {buckets} shuffle buckets ...")
     results = runner.map(_tokenize_task, specs)
     natural: dict[str, int] = {s.name: 0 for s in sources}
     bucket_tokens = np.zeros((len(sources), buckets), np.int64)
@@ -453,10 +457,10 @@ def write_tokenized(
     rates = mixture_rates(sources, natural, settings.total_tokens)
     warnings = repeat_warnings(rates, natural, documents, settings.max_repeats_warning)
     for warning in warnings:
-        log(f"tokenize: warning: {warning}")
+        emit(log, "warning", warning, logging.WARNING)
     tracked: list[str] = []
     if any(rate != 1.0 for rate in rates.values()):
-        log(f"tokenize: sampling the sources at rates {', '.join(f'{k} {v:.3f}' for k, v in rates.items())} ...")
+        emit(log, "tokenize", f"sampling the sources at rates {', '.join(f'{k} {v:.3f}' for k, v in rates.items())} ...")
         tracked = _select_tracked(work, sources, rates, documents, buckets, settings)
         rate_column = np.array([rates[s.name] for s in sources])[:, None]
         expected = (bucket_tokens * rate_column).sum(axis=0)  # tokens per bucket after sampling
@@ -475,7 +479,7 @@ def write_tokenized(
         name = f"shard-{n:05d}.parquet"
         shard_specs.append({"work": work.root, "settings": plain, "buckets": group, "step": step,
                             "name": name, "path": work.path("staged", name), "owner_id": owner.output_id})
-    log(f"tokenize: writing {len(shard_specs)} shards ...")
+    emit(log, "tokenize", f"writing {len(shard_specs)} shards ...")
     shard_results = runner.map(_shard_task, shard_specs)
     shards = []
     by_source: dict[str, int] = {s.name: 0 for s in sources}

@@ -44,7 +44,7 @@ def test_code_pipeline(tmp_path: Path) -> None:
     fork = write_tree(tmp_path / "fork", {"LICENSE": MIT_TEXT, "src/config.py": edited, "src/copy_of_config.py": original})
     out = tmp_path / "out"
     pipeline = load_pipeline(ROOT / "pipelines" / "code.yaml")
-    run_pipeline(pipeline, [str(upstream), str(fork), str(STDLIB_JSON)], str(out), executor="local", progress=False)
+    run_pipeline(pipeline, [str(upstream), str(fork), str(STDLIB_JSON)], str(out), executor="local")
 
     stats = json.loads((out / "stats.json").read_text())
     dropped = {s["stage"]: s["dropped"] for s in stats["stages"]}

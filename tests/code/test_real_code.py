@@ -84,7 +84,7 @@ def test_pipeline_run_without_stages(tmp_path):
     )
     out = tmp_path / "out"
     result = run_pipeline(
-        pipeline, [str(root), str(archive)], str(out), executor="local", progress=False
+        pipeline, [str(root), str(archive)], str(out), executor="local"
     )
     data = pa.concat_tables([pq.read_table(f) for f in sorted((out / "data").glob("*.parquet"))])
     rejects = pa.concat_tables(

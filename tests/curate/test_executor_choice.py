@@ -3,10 +3,9 @@ note saying so; an address, a running Ray, remote or larger inputs go to Ray."""
 
 from __future__ import annotations
 
-import io
+import logging
 
 import pytest
-from rich.console import Console
 
 from curate import run as run_module
 from curate.readers.base import InputFile
@@ -15,10 +14,27 @@ from curate.run import resolve_executor
 from .conftest import SAMPLE_WARC
 
 
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 def choose(files, address=None):
-    out = io.StringIO()
-    chosen = resolve_executor("auto", files, address, Console(file=out, width=200))
-    return chosen, out.getvalue()
+    """The executor chosen, and what was logged about it."""
+    logger = logging.getLogger("curate")
+    handler, level = _Collect(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        chosen = resolve_executor("auto", files, address)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    return chosen, "\n".join(handler.lines)
 
 
 @pytest.fixture(autouse=True)
@@ -55,4 +71,4 @@ def test_a_running_ray_is_used(monkeypatch):
 
 def test_explicit_choices_are_kept():
     for executor in ("ray", "local"):
-        assert resolve_executor(executor, [InputFile("s3://b/x")], None, Console(file=io.StringIO())) == executor
+        assert resolve_executor(executor, [InputFile("s3://b/x")], None) == executor

@@ -255,7 +255,7 @@ def test_commoncrawl_pipeline_directory_reads_only_the_warc(crawl_dir, caplog):
 def test_commoncrawl_run_on_a_crawl_directory(crawl_dir, tmp_path):
     from curate.run import run_pipeline
 
-    result = run_pipeline(load_pipeline(COMMONCRAWL_PIPELINE), [str(crawl_dir)], str(tmp_path / "out"), executor="local", progress=False)
+    result = run_pipeline(load_pipeline(COMMONCRAWL_PIPELINE), [str(crawl_dir)], str(tmp_path / "out"), executor="local")
     assert result.inputs_total == 1
     assert result.stats["damaged_inputs"] == []
     assert result.kept > 0

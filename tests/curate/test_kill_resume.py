@@ -38,7 +38,7 @@ def test_sigkill_mid_run_then_resume(tmp_path, sample_warc):
         shutil.copy(sample_warc, inputs_dir / f"crawl-{i:02d}.warc.gz")
 
     reference = tmp_path / "reference"
-    run_pipeline(load_pipeline(PIPELINE), [str(inputs_dir)], str(reference), executor="local", progress=False)
+    run_pipeline(load_pipeline(PIPELINE), [str(inputs_dir)], str(reference), executor="local")
 
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "curate.cli", "run", str(PIPELINE), "--input", str(inputs_dir), "--output", str(out), "-q", "--num-cpus", "2"]

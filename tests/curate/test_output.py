@@ -351,7 +351,7 @@ def check_output_consistent(out: Path, result) -> tuple[pa.Table, pa.Table]:
 def test_run_local_end_to_end_and_resume(sample_warc, tmp_path):
     out = tmp_path / "out"
     pipeline = load_pipeline(PIPELINE)
-    first = run_pipeline(pipeline, [str(sample_warc)], str(out), executor="local", progress=False)
+    first = run_pipeline(pipeline, [str(sample_warc)], str(out), executor="local")
     assert (first.inputs_total, first.inputs_skipped) == (1, 0)
     assert first.kept > 0 and first.rejected > 0
     data, rejects = check_output_consistent(out, first)
@@ -362,7 +362,7 @@ def test_run_local_end_to_end_and_resume(sample_warc, tmp_path):
     assert report["rows"] == first.kept + first.rejected
     files_before = sorted(p.relative_to(out) for p in out.rglob("part-*.parquet"))
 
-    second = run_pipeline(load_pipeline(PIPELINE), [str(sample_warc)], str(out), executor="local", progress=False)
+    second = run_pipeline(load_pipeline(PIPELINE), [str(sample_warc)], str(out), executor="local")
     assert (second.inputs_total, second.inputs_skipped) == (1, 1)
     data2, rejects2 = check_output_consistent(out, second)
     assert sorted(data2["id"].to_pylist()) == sorted(data["id"].to_pylist())

@@ -41,10 +41,10 @@ def test_a_phased_run_into_a_url_writes_nothing_locally(tmp_path, memory_root, m
     phase-0 rejects went to ``./BUCKET/...`` with the scheme stripped."""
     fs, root = memory_root
     monkeypatch.chdir(tmp_path)
-    local = run_pipeline(load_pipeline(PIPELINE), [str(SAMPLE_WARC)], str(tmp_path / "local"), executor="local", progress=False)
+    local = run_pipeline(load_pipeline(PIPELINE), [str(SAMPLE_WARC)], str(tmp_path / "local"), executor="local")
     os.makedirs(tmp_path / "cwd")
     monkeypatch.chdir(tmp_path / "cwd")
-    remote = run_pipeline(load_pipeline(PIPELINE), [str(SAMPLE_WARC)], f"memory://{root}/out", executor="local", progress=False)
+    remote = run_pipeline(load_pipeline(PIPELINE), [str(SAMPLE_WARC)], f"memory://{root}/out", executor="local")
 
     assert os.listdir(tmp_path / "cwd") == []
     assert (remote.kept, remote.rejected) == (local.kept, local.rejected)
@@ -65,7 +65,7 @@ def test_scratch_holds_the_intermediate_data_and_overwrite_clears_it(tmp_path):
     pipeline = load_pipeline(PIPELINE)
     pipeline.execution.scratch = str(tmp_path / "scratch")
     out = tmp_path / "out"
-    first = run_pipeline(pipeline, [str(SAMPLE_WARC)], str(out), executor="local", progress=False)
+    first = run_pipeline(pipeline, [str(SAMPLE_WARC)], str(out), executor="local")
     (work,) = list((tmp_path / "scratch").iterdir())
     assert work.name.startswith("curate-")
     assert (work / "dedup" / "minhash_dedup" / "complete.json").exists()
@@ -74,7 +74,7 @@ def test_scratch_holds_the_intermediate_data_and_overwrite_clears_it(tmp_path):
     assert not list(work.glob("phases/*/data/*.parquet"))  # phase data removed at the end
 
     again = run_pipeline(pipeline, [str(SAMPLE_WARC)], str(out), executor="local",
-                         progress=False, overwrite=True)
+                     overwrite=True)
     assert (again.kept, again.rejected) == (first.kept, first.rejected)
     assert [p.name for p in (tmp_path / "scratch").iterdir()] == [work.name]  # the same output id, recreated
 
@@ -94,10 +94,10 @@ def test_an_input_has_one_key_however_it_is_typed(tmp_path, monkeypatch):
     relative = os.path.join("..", "data", "sample.warc.gz")
     assert InputFile(relative).key == InputFile(str(data / "sample.warc.gz")).key
     pipeline = REPO / "pipelines" / "commoncrawl-text.yaml"
-    first = run_pipeline(load_pipeline(pipeline), [relative], "out", executor="local", progress=False)
+    first = run_pipeline(load_pipeline(pipeline), [relative], "out", executor="local")
     assert first.inputs_skipped == 0
     again = run_pipeline(load_pipeline(pipeline), [str(data / "sample.warc.gz")], str(tmp_path / "work" / "out"),
-                         executor="local", progress=False)
+                         executor="local")
     assert again.inputs_skipped == 1 and again.kept == first.kept
     manifest = json.loads((tmp_path / "work" / "out" / "manifest.json").read_text())
     assert manifest["inputs"] == [str(data / "sample.warc.gz")]
@@ -105,7 +105,7 @@ def test_an_input_has_one_key_however_it_is_typed(tmp_path, monkeypatch):
 
 def test_later_phases_name_their_parts_by_what_they_hold(tmp_path):
     out = tmp_path / "out"
-    run_pipeline(load_pipeline(PIPELINE), [str(SAMPLE_WARC)], str(out), executor="local", progress=False)
+    run_pipeline(load_pipeline(PIPELINE), [str(SAMPLE_WARC)], str(out), executor="local")
     names = [p.name for p in (out / "data").glob("*.parquet")] + [p.name for p in (out / "rejects").glob("*.parquet")]
     assert names and all(n.startswith("part-commoncrawl-sample.warc-") for n in names), names
     assert not [n for n in names if "part-part" in n or ".parquet-" in n]

@@ -51,7 +51,7 @@ def assert_untouched(root: Path, files: dict[str, bytes]) -> None:
 
 
 def run_sample(out: Path, **kwargs):
-    return run_pipeline(load_pipeline(PIPELINE), [str(SAMPLE_WARC)], str(out), executor="local", progress=False, **kwargs)
+    return run_pipeline(load_pipeline(PIPELINE), [str(SAMPLE_WARC)], str(out), executor="local", **kwargs)
 
 
 def test_run_refuses_a_folder_with_files_it_did_not_write(tmp_path):

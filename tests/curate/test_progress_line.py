@@ -3,7 +3,7 @@ with the WARC records behind them beside; a Parquet phase (no records) still sho
 
 from __future__ import annotations
 
-from curate.run import _progress_line
+from curate.events import progress_line as _progress_line
 
 
 def snapshot(**values):

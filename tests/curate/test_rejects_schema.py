@@ -72,7 +72,7 @@ def _run(out: Path, inputs: list[Path], mode: str) -> Path:
     pipeline.execution.batch_rows = 3  # many small batches: many part files
     pipeline.output.min_rows_per_file = 1
     pipeline.output.rejects = mode
-    run_pipeline(pipeline, [str(p) for p in inputs], str(out), executor="local", progress=False)
+    run_pipeline(pipeline, [str(p) for p in inputs], str(out), executor="local")
     return out
 
 
@@ -185,7 +185,7 @@ def test_single_phase_pipeline_needs_no_caller_change(tmp_path):
     pipeline.execution.batch_rows = 3
     pipeline.output.min_rows_per_file = 1
     out = tmp_path / "out"
-    run_pipeline(pipeline, [str(SAMPLE_WARC), str(jsonl)], str(out), executor="local", progress=False)
+    run_pipeline(pipeline, [str(SAMPLE_WARC), str(jsonl)], str(out), executor="local")
     for kind in ("data", "rejects"):
         assert len(_parts(out / kind)) > 3
         assert len(_schemas(out / kind)) == 1, kind

@@ -43,10 +43,10 @@ def test_glob_over_url(memory_bucket):
 
 
 def test_run_on_remote_inputs_matches_local(memory_bucket, tmp_path, sample_warc):
-    local = run_pipeline(load_pipeline(PIPELINE), [str(sample_warc)], str(tmp_path / "local"), executor="local", progress=False)
+    local = run_pipeline(load_pipeline(PIPELINE), [str(sample_warc)], str(tmp_path / "local"), executor="local")
     pipeline = load_pipeline(PIPELINE)
     pipeline.input.paths_base_url = "memory://bucket/"
-    remote = run_pipeline(pipeline, ["memory://bucket/warc.paths.gz"], str(tmp_path / "remote"), executor="local", progress=False)
+    remote = run_pipeline(pipeline, ["memory://bucket/warc.paths.gz"], str(tmp_path / "remote"), executor="local")
     assert remote.inputs_total == 2
     # Both inputs are the same file: minhash_dedup keeps one copy of each document.
     assert remote.kept == local.kept
@@ -119,7 +119,7 @@ def test_remote_cut_gzip_is_damaged(memory_fs, sample_warc):
 def test_run_reports_remote_non_warc(memory_fs, sample_warc, tmp_path):
     memory_fs.pipe("/damaged/a.warc.gz", sample_warc.read_bytes())
     memory_fs.pipe("/damaged/b.warc.gz", _NOT_A_WARC)
-    result = run_pipeline(load_pipeline(PIPELINE), ["memory://damaged/*.warc.gz"], str(tmp_path / "out"), executor="local", progress=False)
+    result = run_pipeline(load_pipeline(PIPELINE), ["memory://damaged/*.warc.gz"], str(tmp_path / "out"), executor="local")
     damaged = result.stats["damaged_inputs"]
     assert len(damaged) == 1 and damaged[0]["input"].endswith("/damaged/b.warc.gz")
     assert damaged[0]["damage"].startswith("no WARC/ARC records found")

@@ -62,7 +62,7 @@ def check_output_contract(out: Path, result, columns=("id", "text", "url", "sour
 
 def test_sample_warc_through_ray(ray_session, tmp_path, sample_warc):
     out = tmp_path / "out"
-    result = run_pipeline(load_pipeline(PIPELINE), [str(sample_warc)], str(out), progress=False)
+    result = run_pipeline(load_pipeline(PIPELINE), [str(sample_warc)], str(out))
     check_output_contract(out, result)
     data = read_dir(out / "data")
     assert set(data["language"].to_pylist()) == {"en"}
@@ -79,7 +79,7 @@ def test_every_shared_warc_through_ray(ray_session, tmp_path, shared_data):
     warc_dir = shared_data / "warc"
     out = tmp_path / "out"
     # the Common Crawl pipeline takes the WARC family from a directory; the JSONL files are named
-    result = run_pipeline(load_pipeline(PIPELINE), [str(warc_dir), str(warc_dir / "cc-documents")], str(out), progress=False)
+    result = run_pipeline(load_pipeline(PIPELINE), [str(warc_dir), str(warc_dir / "cc-documents")], str(out))
     check_output_contract(out, result)
     stats = result.stats
     inputs = {p.as_posix() for p in warc_dir.rglob("*") if p.name.endswith((".warc.gz", ".wet.gz", ".arc.gz", ".jsonl", ".jsonl.gz"))}
@@ -122,7 +122,7 @@ def test_resume_skips_complete_inputs_and_redoes_partial(ray_session, tmp_path, 
     # phased resume of pipelines with dedup is tested in tests/dedup/test_resume.py).
     pipeline = load_pipeline(TEXT_PIPELINE)
     full = tmp_path / "full"
-    reference = run_pipeline(pipeline, inputs, str(full), progress=False)
+    reference = run_pipeline(pipeline, inputs, str(full))
     ids_ref = sorted(read_dir(full / "data")["id"].to_pylist())
 
     # Simulate a run killed half-way: one input has no completion report, a part file of
@@ -139,7 +139,7 @@ def test_resume_skips_complete_inputs_and_redoes_partial(ray_session, tmp_path, 
     owner_id = Ownership.read(str(full)).output_id  # a killed run's temporary names carry it
     (full / "data" / f".tmp-{owner_id}-part-half-written.parquet").write_bytes(b"PAR1garbage")
 
-    resumed = run_pipeline(load_pipeline(TEXT_PIPELINE), inputs, str(full), progress=False)
+    resumed = run_pipeline(load_pipeline(TEXT_PIPELINE), inputs, str(full))
     assert resumed.inputs_skipped == 2
     ids_after = sorted(read_dir(full / "data")["id"].to_pylist())
     assert ids_after == ids_ref
@@ -147,19 +147,19 @@ def test_resume_skips_complete_inputs_and_redoes_partial(ray_session, tmp_path, 
     check_output_contract(full, resumed)
 
     # A third run has nothing to do.
-    again = run_pipeline(load_pipeline(TEXT_PIPELINE), inputs, str(full), progress=False)
+    again = run_pipeline(load_pipeline(TEXT_PIPELINE), inputs, str(full))
     assert again.inputs_skipped == 3
     assert sorted(read_dir(full / "data")["id"].to_pylist()) == ids_ref
 
 
 def test_changed_pipeline_refuses_to_mix_outputs(ray_session, tmp_path, sample_warc):
     out = tmp_path / "out"
-    run_pipeline(load_pipeline(PIPELINE), [str(sample_warc)], str(out), progress=False)
+    run_pipeline(load_pipeline(PIPELINE), [str(sample_warc)], str(out))
     changed = load_pipeline(PIPELINE)
     next(s for s in changed.stages if s.name == "language_filter").languages = ["de"]
     with pytest.raises(RunError, match="different pipeline"):
-        run_pipeline(changed, [str(sample_warc)], str(out), progress=False)
-    result = run_pipeline(changed, [str(sample_warc)], str(out), progress=False, overwrite=True)
+        run_pipeline(changed, [str(sample_warc)], str(out))
+    result = run_pipeline(changed, [str(sample_warc)], str(out), overwrite=True)
     assert set(read_dir(out / "data")["language"].to_pylist()) == {"de"}
     assert result.inputs_skipped == 0
 
@@ -202,7 +202,7 @@ def test_custom_filters_from_yaml_run_on_ray(ray_session, tmp_path, sample_warc,
         }
     )
     out = tmp_path / "out"
-    result = run_pipeline(pipeline, [str(sample_warc)], str(out), progress=False)
+    result = run_pipeline(pipeline, [str(sample_warc)], str(out))
     check_output_contract(out, result, columns=("id", "text", "url", "source", "min_words"))
     data = read_dir(out / "data")
     words = pc.list_value_length(pc.utf8_split_whitespace(data["text"]))

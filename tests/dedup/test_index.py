@@ -84,7 +84,7 @@ def test_index_points_at_the_document_the_earlier_run_kept(tmp_path):
 
 def run_stage(inputs: Path, out: Path, executor: str = "local", **settings):
     pipeline = pipeline_from_dict({"stages": [{"minhash_dedup": settings}]})
-    return run_pipeline(pipeline, [str(inputs)], str(out), executor=executor, progress=False)
+    return run_pipeline(pipeline, [str(inputs)], str(out), executor=executor)
 
 
 def test_index_with_a_different_number_of_partitions(tmp_path):
@@ -108,7 +108,7 @@ def pipeline_index(tmp_path: Path) -> tuple[list[str], Path]:
         "".join(f'{{"id": "x{i}", "text": "{t}"}}\n' for i, t in enumerate(x_texts))
     )
     pipeline = pipeline_from_dict({"stages": ["normalize_whitespace", {"minhash_dedup": {"verify": "exact"}}]})
-    run_pipeline(pipeline, [str(tmp_path / "x")], str(tmp_path / "x_out"), executor="local", progress=False)
+    run_pipeline(pipeline, [str(tmp_path / "x")], str(tmp_path / "x_out"), executor="local")
     assert outcome(tmp_path / "x_out").kept_ids == {"x0", "x1", "x2"}
     index = index_of(tmp_path / "x_out")
     assert not any(Path(f).exists() for f in json.loads((index / "index.json").read_text())["files"])

@@ -77,7 +77,7 @@ def test_pipeline_with_stages_before_and_after_dedup(tmp_path):
     assert [[s.stage_id for s in p.stages] for p in phases] == [["normalize_whitespace", "too_long"], ["too_short"]]
     assert phases[1].global_stage.stage_id == "minhash_dedup"
     out = tmp_path / "out"
-    result = run_pipeline(pipeline, [str(inputs)], str(out), executor="local", progress=False)
+    result = run_pipeline(pipeline, [str(inputs)], str(out), executor="local")
     stats = json.loads((out / "stats.json").read_text())
     assert stats == {**result.stats, "seconds_this_run": stats["seconds_this_run"]}
     stages = [(s["stage"], s["rows_in"], s["rows_out"], s["dropped"]) for s in stats["stages"]]
@@ -119,7 +119,7 @@ def test_pipeline_with_stages_before_and_after_dedup(tmp_path):
     assert sum(f["rows"] for f in manifest["files"]) == 12
 
     # and again: nothing left to do, same output
-    again = run_pipeline(load_pipeline(path), [str(inputs)], str(out), executor="local", progress=False)
+    again = run_pipeline(load_pipeline(path), [str(inputs)], str(out), executor="local")
     assert again.stats["stages"] == [{**s, "seconds": s["seconds"]} for s in stats["stages"]]
     assert sorted(read_dir(out / "data")["id"].to_pylist()) == ["doc", "other", "unique_a", "unique_b"]
 
@@ -140,7 +140,7 @@ def test_keep_first_follows_input_order_through_phases(tmp_path):
     }
     kept = []
     for run in ("one", "two"):
-        run_pipeline(pipeline_from_dict(data), [str(tmp_path / "in")], str(tmp_path / run), executor="local", progress=False)
+        run_pipeline(pipeline_from_dict(data), [str(tmp_path / "in")], str(tmp_path / run), executor="local")
         result = outcome(tmp_path / run)
         check_consistent(result)
         kept.append(result.kept_ids)
@@ -153,7 +153,7 @@ def test_source_names_the_original_input(tmp_path):
     (the intermediate Parquet parts are deleted when the run ends)."""
     inputs = write_inputs(tmp_path)
     out = tmp_path / "out"
-    run_pipeline(pipeline_from_dict(PIPELINE), [str(inputs)], str(out), executor="local", progress=False)
+    run_pipeline(pipeline_from_dict(PIPELINE), [str(inputs)], str(out), executor="local")
     originals = {str(inputs / "a.jsonl"), str(inputs / "b.jsonl")}
     for kind in ("data", "rejects"):
         table = read_dir(out / kind)

@@ -44,7 +44,7 @@ def test_ray_gives_the_same_decisions_as_local(ray_session, tmp_path):
     path = tmp_path / "pipeline.yaml"
     path.write_text(yaml.safe_dump(PIPELINE))
     for executor in ("local", "ray"):
-        run_pipeline(load_pipeline(path), [str(jsonl)], str(tmp_path / f"p_{executor}"), executor=executor, progress=False)
+        run_pipeline(load_pipeline(path), [str(jsonl)], str(tmp_path / f"p_{executor}"), executor=executor)
     assert decisions(tmp_path / "p_ray") == decisions(tmp_path / "p_local")
 
 

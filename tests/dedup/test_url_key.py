@@ -24,7 +24,7 @@ def test_exact_dedup_by_url_uses_the_url_key(tmp_path: Path) -> None:
     ids = list(URLS)
     write_parquet(tmp_path / "in" / "docs.parquet", ids, [f"text {i}" for i in ids], url=list(URLS.values()))
     pipeline = pipeline_from_dict({"stages": [{"exact_dedup": {"key": "url"}}]})
-    run_pipeline(pipeline, [str(tmp_path / "in")], str(tmp_path / "out"), executor="local", progress=False)
+    run_pipeline(pipeline, [str(tmp_path / "in")], str(tmp_path / "out"), executor="local")
     result = outcome(tmp_path / "out")
     assert result.kept_ids == {"a", "a_path_case", "a_other_query", "b", "c"}
     assert {i: r["reason"] for i, r in result.removed.items()} == dict.fromkeys(

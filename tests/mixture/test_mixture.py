@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -11,6 +12,7 @@ import pytest
 import yaml
 from rich.console import Console
 
+from curate.cli_output import install
 from curate.inspect import inspect_output
 from curate.mixture import is_mixture_file, load_mixture, run_mixture
 from curate.pipeline import PipelineConfigError
@@ -44,7 +46,7 @@ def test_web_pipeline_and_curated_parquet_mixed_by_weight(tmp_path: Path, shared
     }, str(shared_data / GPT_NEO))
     assert is_mixture_file(mixture)
     out = tmp_path / "out"
-    manifest = run_mixture(load_mixture(mixture), str(out), executor="local", progress=False, console=QUIET)
+    manifest = run_mixture(load_mixture(mixture), str(out), executor="local")
     # the web source ran its pipeline into sources/web
     web_stats = json.loads((out / "sources" / "web" / "stats.json").read_text())
     assert web_stats["documents"]["kept"] > 0 and web_stats["documents"]["rejected"] > 0
@@ -58,10 +60,10 @@ def test_web_pipeline_and_curated_parquet_mixed_by_weight(tmp_path: Path, shared
     assert set(shards["source"].to_pylist()) == {"web", "books"}
     assert sum(shards["num_tokens"].to_pylist()) == manifest["totals"]["tokens"]
     # inspect shows the curation per source beside the token shares
-    summary = inspect_output(str(out), samples=1, console=QUIET)
+    summary = inspect_output(str(out), samples=1)
     assert summary["sources"]["web"]["documents"]["kept"] == web_stats["documents"]["kept"]
     # a second run reuses the finished source output and gives the same shards
-    again = run_mixture(load_mixture(mixture), str(out), executor="local", progress=False, console=QUIET)
+    again = run_mixture(load_mixture(mixture), str(out), executor="local")
     assert again["shards"] == manifest["shards"]
 
 
@@ -73,7 +75,7 @@ def test_inputs_on_the_command_line(tmp_path: Path, shared_data: Path, book_parq
     out = tmp_path / "out"
     manifest = run_mixture(
         load_mixture(mixture), str(out), inputs=[f"web={SAMPLE_WARC}", f"books={book_parquet}"], executor="local",
-        progress=False, console=QUIET, tokenizer=str(shared_data / GPT_NEO),
+    tokenizer=str(shared_data / GPT_NEO),
     )
     assert manifest["tokenizer"]["spec"].endswith("gpt-neo-test-tokenizer.json")
     assert manifest["mixture"]["sources"]["books"]["files"] == 1
@@ -93,7 +95,7 @@ def test_mixture_config_errors(tmp_path: Path) -> None:
     ok = tmp_path / "ok.yaml"
     ok.write_text(yaml.safe_dump({"sources": {"web": {"data": "y"}}, "tokenize": {"tokenizer": "x"}}))
     with pytest.raises(PipelineConfigError, match="no source 'code'"):
-        run_mixture(load_mixture(ok), str(tmp_path / "o"), inputs=["code=/tmp"], executor="local", console=QUIET)
+        run_mixture(load_mixture(ok), str(tmp_path / "o"), inputs=["code=/tmp"], executor="local")
 
 
 def test_shipped_mixture_of_web_books_and_code(tmp_path: Path, shared_data: Path) -> None:
@@ -109,7 +111,7 @@ def test_shipped_mixture_of_web_books_and_code(tmp_path: Path, shared_data: Path
     mixture.tokenize.update(total_tokens=600_000, shard_tokens=100_000)
     out = tmp_path / "mix"
     manifest = run_mixture(
-        mixture, str(out), executor="local", progress=False, console=QUIET, tokenizer=str(shared_data / GPT_NEO),
+        mixture, str(out), executor="local", tokenizer=str(shared_data / GPT_NEO),
         inputs=[f"web={SAMPLE_WARC}", *(f"books={p}" for p in book_inputs), f"code={stdlib_json}", f"code={ROOT}"],
     )
     sources = manifest["mixture"]["sources"]
@@ -137,7 +139,7 @@ def test_shipped_mixture_of_web_books_and_code(tmp_path: Path, shared_data: Path
     assert curate_rows and curate_rows[0]["language"] == "Python" and curate_rows[0]["license"] == "Apache-2.0"
     shards = pq.read_table(out / "tokens", columns=["source", "num_tokens"])
     assert set(shards["source"].to_pylist()) == {"web", "books", "code"}
-    summary = inspect_output(str(out), samples=0, console=QUIET)
+    summary = inspect_output(str(out), samples=0)
     assert set(summary["sources"]) == {"web", "books", "code"}
     assert summary["sources"]["books"]["documents"]["kept"] == 1
 
@@ -153,7 +155,11 @@ def test_heavily_repeated_source_is_warned_about(tmp_path: Path, shared_data: Pa
         "books": {"data": str(book_parquet), "weight": 0.5},
     }, str(shared_data / GPT_NEO), max_repeats_warning=3)
     console = Console(record=True, width=400, file=io.StringIO())
-    manifest = run_mixture(load_mixture(mixture), str(tmp_path / "out"), executor="local", progress=False, console=console)
+    handler = install(console)  # the CLI's rendering of the library's log records
+    try:
+        manifest = run_mixture(load_mixture(mixture), str(tmp_path / "out"), executor="local")
+    finally:
+        logging.getLogger("curate").removeHandler(handler)
     rate = manifest["mixture"]["sources"]["tiny"]["rate"]
     assert rate > 3 and manifest["mixture"]["sources"]["tiny"]["repeated"] == rate
     assert manifest["mixture"]["sources"]["books"]["repeated"] is None

@@ -66,10 +66,6 @@ def write_docs(path: Path, ids: Sequence[str], texts: Sequence[str | None], row_
     return path
 
 
-def quiet(message: str) -> None:
-    """A ``log`` for ``write_tokenized`` that prints nothing."""
-
-
 def read_manifest(out: Path) -> dict[str, Any]:
     """``out/manifest.json``."""
     return json.loads((out / "manifest.json").read_text())
@@ -141,5 +137,5 @@ BOOKS_SETTINGS = {"shard_tokens": 40_000, "row_group_tokens": 4_000, "seed": 3}
 def tokenize_books(books: Corpus, out: Path, tokenizer: str, **overrides: object) -> Tokenized:
     """``write_tokenized`` of the book corpus as one source ``books`` (small shards)."""
     settings = TokenizedSettings(tokenizer=tokenizer, **{**BOOKS_SETTINGS, **overrides})
-    manifest = write_tokenized([Source("books", [str(f) for f in books.files])], str(out), settings, log=quiet)
+    manifest = write_tokenized([Source("books", [str(f) for f in books.files])], str(out), settings)
     return Tokenized(out, manifest, settings)

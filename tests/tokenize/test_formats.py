@@ -11,7 +11,7 @@ import pytest
 
 from curate.cli import main
 from curate.tokenize.shards import Source, TokenizedSettings, write_tokenized
-from tests.tokenize.helpers import Corpus, Tokenized, quiet, read_manifest, read_shards
+from tests.tokenize.helpers import Corpus, Tokenized, read_manifest, read_shards
 
 
 def test_pyarrow_reads_the_tokens_directory(books_tokenized: Tokenized) -> None:
@@ -47,7 +47,7 @@ def test_cli_tokenize_matches_the_api(books: Corpus, gpt_neo: str, tmp_path: Pat
     assert "done:" in capsys.readouterr().out
     sources = [Source("first", [str(a)], 0.6), Source("second", [str(b)], 0.4)]
     settings = TokenizedSettings(tokenizer=gpt_neo, seed=7, shard_tokens=30_000, row_group_tokens=3_000)
-    manifest = write_tokenized(sources, str(tmp_path / "api"), settings, log=quiet)
+    manifest = write_tokenized(sources, str(tmp_path / "api"), settings)
     assert read_shards(out).equals(read_shards(tmp_path / "api"))
     assert manifest["totals"] == read_manifest(out)["totals"]
     assert read_manifest(out)["mixture"]["sources"]["first"]["weight"] == 0.6

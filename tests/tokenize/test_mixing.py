@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ from tests.tokenize.helpers import (
     book_text,
     make_corpus,
     paragraphs,
-    quiet,
     read_manifest,
     read_shards,
     word_windows,
@@ -52,7 +52,7 @@ def mixed(shared_data: Path, gpt_neo: str, tmp_path_factory: pytest.TempPathFact
     }
     sources = [Source(name, [str(f) for f in corpus.files], WEIGHTS[name]) for name, corpus in inputs.items()]
     settings = TokenizedSettings(tokenizer=gpt_neo, seed=5, total_tokens=TOTAL_TOKENS, shard_tokens=40_000, row_group_tokens=4_000)
-    manifest = write_tokenized(sources, str(root / "out"), settings, log=quiet)
+    manifest = write_tokenized(sources, str(root / "out"), settings)
     return Mixed(root / "out", manifest, read_shards(root / "out"), inputs)
 
 
@@ -145,7 +145,7 @@ def test_same_seed_same_mixture(mixed: Mixed, gpt_neo: str, tmp_path: Path) -> N
     """Sampling is a function of the seed: the mixture is reproduced exactly."""
     sources = [Source(name, [str(f) for f in corpus.files], WEIGHTS[name]) for name, corpus in mixed.inputs.items()]
     settings = TokenizedSettings(tokenizer=gpt_neo, seed=5, total_tokens=TOTAL_TOKENS, shard_tokens=40_000, row_group_tokens=4_000)
-    write_tokenized(sources, str(tmp_path / "again"), settings, log=quiet)
+    write_tokenized(sources, str(tmp_path / "again"), settings)
     assert read_shards(tmp_path / "again").equals(mixed.table)
 
 
@@ -162,7 +162,7 @@ def test_sampling_writes_at_most_shards_squared_files(
     small = make_corpus(tmp_path / "dict", {"dict": paragraphs(book_text(shared_data, "dictionary"))[:100]})
     sources = [Source("books", [str(f) for f in corpus.files], 0.5), Source("dictionary", [str(f) for f in small.files], 0.5)]
     settings = TokenizedSettings(tokenizer=gpt_neo, seed=1, shard_tokens=20_000, row_group_tokens=2_000)
-    manifest = write_tokenized(sources, str(tmp_path / "out"), settings, log=quiet)
+    manifest = write_tokenized(sources, str(tmp_path / "out"), settings)
     shards = len(manifest["shards"])
     mixed = list((tmp_path / "out" / "_curate" / "tokenize" / "mixed").rglob("*.parquet"))
     buckets = len(list((tmp_path / "out" / "_curate" / "tokenize" / "buckets").glob("p*")))
@@ -182,7 +182,7 @@ def test_few_large_documents_reach_their_share(shared_data: Path, gpt_neo: str, 
     sources = [Source("books", [str(f) for f in books.files], 0.2), Source("web", [str(f) for f in web.files], 0.8)]
     for seed in range(4):
         settings = TokenizedSettings(tokenizer=gpt_neo, seed=seed, total_tokens=300_000, shard_tokens=100_000)
-        manifest = write_tokenized(sources, str(tmp_path / f"out{seed}"), settings, log=quiet)
+        manifest = write_tokenized(sources, str(tmp_path / f"out{seed}"), settings)
         info = manifest["mixture"]["sources"]["books"]
         assert info["sampling"] == "tracked" and info["rate"] < 0.5
         assert manifest["totals"]["by_source"]["books"] > 0  # one whole book (about 90-110k tokens)
@@ -204,7 +204,7 @@ def test_tracked_selection_is_within_one_document() -> None:
         assert len(set(chosen.tolist())) == len(chosen)
 
 
-def test_heavily_repeated_source_warns(shared_data: Path, gpt_neo: str, tmp_path: Path) -> None:
+def test_heavily_repeated_source_warns(shared_data: Path, gpt_neo: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A source repeated more than ``max_repeats_warning`` times (here a dozen short
     paragraphs at half the mixture) is named in the log and in the manifest's warnings;
     a source below the limit, or no limit, gives none."""
@@ -215,9 +215,11 @@ def test_heavily_repeated_source_warns(shared_data: Path, gpt_neo: str, tmp_path
     }
     sources = [Source(name, [str(f) for f in corpus.files], 0.5) for name, corpus in inputs.items()]
     for limit, warned in ((4.0, True), (None, False), (1e9, False)):
-        messages: list[str] = []
         settings = TokenizedSettings(tokenizer=gpt_neo, seed=1, shard_tokens=1_000_000, max_repeats_warning=limit)
-        manifest = write_tokenized(sources, str(tmp_path / f"out-{limit}"), settings, log=messages.append)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="curate"):
+            manifest = write_tokenized(sources, str(tmp_path / f"out-{limit}"), settings)
+        messages = [r.getMessage() for r in caplog.records if r.name == "curate.tokenize"]
         info = manifest["mixture"]["sources"]
         assert info["tiny"]["rate"] > 4 and info["tiny"]["repeated"] == info["tiny"]["rate"]
         assert info["big"]["repeated"] is None  # sampled down, not repeated

@@ -23,7 +23,7 @@ def test_pipeline_ending_in_tokenize_writes_shards(tmp_path: Path, gpt_neo: str,
         "stages": [{"tokenize": {"tokenizer": gpt_neo}}],
         "output": {"tokenized": {"shard_tokens": 20_000, "seed": 3, "keep_documents": False}},
     })
-    run_pipeline(pipeline, [str(tmp_path / "in")], str(tmp_path / "out"), executor="local", progress=False)
+    run_pipeline(pipeline, [str(tmp_path / "in")], str(tmp_path / "out"), executor="local")
     out = tmp_path / "out"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["format"] == "curate.tokenized/1"

@@ -19,7 +19,6 @@ from tests.tokenize.helpers import (
     Corpus,
     Tokenized,
     make_corpus,
-    quiet,
     read_manifest,
     read_shards,
     strip_specials,
@@ -41,7 +40,7 @@ def test_round_trip_through_shards(gpt_neo: str, tmp_path: Path) -> None:
     texts = [t for t in texts if "\u0301" not in t]  # gpt-neo's NFC normalizer changes that one
     corpus = make_corpus(tmp_path / "in", {"tricky": texts})
     settings = TokenizedSettings(tokenizer=gpt_neo, seed=11)
-    manifest = write_tokenized([Source("t", [str(f) for f in corpus.files])], str(tmp_path / "out"), settings, log=quiet)
+    manifest = write_tokenized([Source("t", [str(f) for f in corpus.files])], str(tmp_path / "out"), settings)
     table = read_shards(tmp_path / "out")
     tokenizer = load_tokenizer(gpt_neo)
     assert manifest["add_bos"] is False and manifest["add_eos"] is True
@@ -60,7 +59,7 @@ def test_empty_and_null_documents_are_dropped(gpt_neo: str, llama: str, tmp_path
     path = write_docs(tmp_path / "in.parquet", ["full", "empty", "null", "space"], ["some text", "", None, " "])
     for name, spec in (("neo", gpt_neo), ("llama", llama)):
         out = tmp_path / name
-        manifest = write_tokenized([Source("s", [str(path)])], str(out), TokenizedSettings(tokenizer=spec), log=quiet)
+        manifest = write_tokenized([Source("s", [str(path)])], str(out), TokenizedSettings(tokenizer=spec))
         ids = sorted(read_shards(out)["id"].to_pylist())
         assert ids == ["full", "space"], f"{name}: shard ids {ids}"
         assert manifest["totals"]["documents"] == 2
@@ -75,7 +74,7 @@ def test_llama_bos_default_and_flags(books: Corpus, llama: str, tmp_path: Path) 
     for add_bos, add_eos in ((None, True), (False, True), (True, False), (False, False)):
         out = tmp_path / f"bos{add_bos}-eos{add_eos}"
         settings = TokenizedSettings(tokenizer=llama, add_bos=add_bos, add_eos=add_eos, seed=1)
-        manifest = write_tokenized([Source("dictionary", files)], str(out), settings, log=quiet)
+        manifest = write_tokenized([Source("dictionary", files)], str(out), settings)
         bos = add_bos is not False
         assert manifest["add_bos"] is bos and manifest["add_eos"] is add_eos
         assert manifest["dtype"] == "uint16"
@@ -95,14 +94,14 @@ def test_bos_the_tokenizer_lacks_is_an_error(gpt_neo: str, tmp_path: Path) -> No
     path = write_docs(tmp_path / "in.parquet", ["a"], ["text"])
     settings = TokenizedSettings(tokenizer=gpt_neo, add_bos=True)
     with pytest.raises(ValueError, match="BOS"):
-        write_tokenized([Source("s", [str(path)])], str(tmp_path / "out"), settings, log=quiet)
+        write_tokenized([Source("s", [str(path)])], str(tmp_path / "out"), settings)
 
 
 def test_tiktoken_cl100k_shards_are_uint32(tiktoken_cache: Path, books: Corpus, tmp_path: Path) -> None:
     tokenizer = load_tokenizer("tiktoken:cl100k_base")
     out = tmp_path / "cl100k"
     settings = TokenizedSettings(tokenizer="tiktoken:cl100k_base", seed=2)
-    manifest = write_tokenized([Source("dictionary", [str(books.files[3])])], str(out), settings, log=quiet)
+    manifest = write_tokenized([Source("dictionary", [str(books.files[3])])], str(out), settings)
     assert manifest["dtype"] == "uint32"
     assert manifest["tokenizer"]["fingerprint"] == tokenizer.fingerprint
     assert manifest["tokenizer"]["spec"] == "tiktoken:cl100k_base"
@@ -253,7 +252,7 @@ def test_row_groups_follow_row_group_tokens(books_tokenized: Tokenized) -> None:
 def test_missing_tokenizer_fails_naming_the_file(books: Corpus, tmp_path: Path) -> None:
     missing = tmp_path / "no-such-tokenizer.json"
     with pytest.raises(FileNotFoundError) as info:
-        write_tokenized([Source("s", [str(books.files[0])])], str(tmp_path / "out"), TokenizedSettings(tokenizer=str(missing)), log=quiet)
+        write_tokenized([Source("s", [str(books.files[0])])], str(tmp_path / "out"), TokenizedSettings(tokenizer=str(missing)))
     assert str(missing) in str(info.value) and "\n" not in str(info.value)
     assert not (tmp_path / "out" / "manifest.json").exists()
 
@@ -262,7 +261,7 @@ def test_missing_input_file_fails(gpt_neo: str, tmp_path: Path) -> None:
     good = write_docs(tmp_path / "good.parquet", ["a"], ["text"])
     missing = tmp_path / "missing.parquet"
     with pytest.raises(FileNotFoundError, match="missing.parquet"):
-        write_tokenized([Source("s", [str(good), str(missing)])], str(tmp_path / "out"), TokenizedSettings(tokenizer=gpt_neo), log=quiet)
+        write_tokenized([Source("s", [str(good), str(missing)])], str(tmp_path / "out"), TokenizedSettings(tokenizer=gpt_neo))
 
 
 def test_unreadable_input_file_fails(gpt_neo: str, tmp_path: Path) -> None:
@@ -271,5 +270,5 @@ def test_unreadable_input_file_fails(gpt_neo: str, tmp_path: Path) -> None:
     bad = tmp_path / "damaged.parquet"
     bad.write_bytes(b"PAR1 this is not a parquet file " * 8)
     with pytest.raises(Exception, match="damaged.parquet"):
-        manifest = write_tokenized([Source("s", [str(good), str(bad)])], str(tmp_path / "out"), TokenizedSettings(tokenizer=gpt_neo), log=quiet)
+        manifest = write_tokenized([Source("s", [str(good), str(bad)])], str(tmp_path / "out"), TokenizedSettings(tokenizer=gpt_neo))
         pytest.fail(f"no error; the manifest counts {manifest['totals']['documents']} documents")
