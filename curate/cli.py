@@ -161,7 +161,7 @@ TOKENIZE_SHOWN = ("tokenizer", "add_bos", "add_eos", "total_tokens", "shard_toke
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from curate.inspect import inspect_output
+    from curate.inspect_view import inspect_output
 
     inspect_output(args.directory, samples=args.samples, show_rejects=args.rejects)
     return 0
@@ -188,7 +188,7 @@ def first_sentence(doc: str | None) -> str:
 
 
 def _cmd_train_classifier(args: argparse.Namespace) -> int:
-    from curate.train_classifier import TrainSettings, print_report, train_classifier
+    from curate.train_classifier import TrainSettings, format_report, train_classifier
 
     settings = TrainSettings(
         epoch=args.epoch, lr=args.lr, word_ngrams=args.word_ngrams, dim=args.dim,
@@ -200,7 +200,8 @@ def _cmd_train_classifier(args: argparse.Namespace) -> int:
         lowercase=args.lowercase, positive_label=args.positive_label, quantize=args.quantize,
         verbose=0 if args.quiet else (2 if sys.stderr.isatty() else 1),
     )
-    print_report(result.report, result.report_path)
+    print(format_report(result.report))
+    print(f"report      {result.report_path}", flush=True)
     return 0
 
 

@@ -1,4 +1,9 @@
-"""``curate inspect DIR``: what a run kept and dropped, readable in a terminal."""
+"""``curate inspect DIR``: what a run kept and dropped, as plain data.
+
+:func:`summarize_output` reads an output directory (of ``curate run``, or a tokenized /
+mixture output) and returns a dict; it prints nothing.  ``curate.inspect_view`` renders
+that dict in a terminal.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from curate.output import OutputLayout
 from curate.schema import REJECT_DROPPED_BY, REJECT_REASON, TEXT, URL
+
+# Kept documents per duplicate-cluster size: (smallest, largest, label).
+CLUSTER_SIZE_BUCKETS = [(1, 1, "1"), (2, 2, "2"), (3, 5, "3-5"), (6, 20, "6-20"), (21, 1 << 62, ">20")]
 
 
 def _read_columns(layout: OutputLayout, directory: str, columns: list[str]) -> pa.Table | None:
@@ -29,14 +34,16 @@ def _read_columns(layout: OutputLayout, directory: str, columns: list[str]) -> p
 
 
 def _shorten(text: str | None, width: int) -> str:
+    """``text`` on one line, cut to ``width`` characters with ``...``."""
     if not text:
         return ""
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 3] + "..."
 
 
-def _language_table(console: Console, layout: OutputLayout, data: pa.Table) -> dict[str, int]:
-    """Histogram of identified languages: kept, and rejected after identification."""
+def _languages(layout: OutputLayout, data: pa.Table) -> tuple[dict[str, int], dict[str, int]]:
+    """Identified languages, most frequent first: documents kept per language (0 where all
+    were rejected), and documents rejected after identification per language."""
     kept = {c["values"]: c["counts"] for c in pc.value_counts(data["language"]).to_pylist()}
     rejects = _read_columns(layout, layout.rejects_dir, ["language"])
     rejected: dict[str, int] = {}
@@ -44,47 +51,28 @@ def _language_table(console: Console, layout: OutputLayout, data: pa.Table) -> d
         for c in pc.value_counts(rejects["language"]).to_pylist():
             if c["values"] is not None:
                 rejected[c["values"]] = c["counts"]
-    total = sum(kept.values()) + sum(rejected.values())
-    hist = Table(title="Languages (identified documents)", title_justify="left")
-    for col in ("language", "kept", "rejected", "share"):
-        hist.add_column(col, justify="left" if col == "language" else "right")
     order = sorted(set(kept) | set(rejected), key=lambda k: -(kept.get(k, 0) + rejected.get(k, 0)))
-    for lang in order[:20]:
-        n = kept.get(lang, 0) + rejected.get(lang, 0)
-        hist.add_row(str(lang), f"{kept.get(lang, 0):,}", f"{rejected.get(lang, 0):,}", f"{n / total:.1%}")
-    if len(order) > 20:
-        hist.add_row(f"... {len(order) - 20} more", "", "", "")
-    console.print(hist)
-    return {k: kept.get(k, 0) for k in order}
+    return {k: kept.get(k, 0) for k in order}, {k: rejected.get(k, 0) for k in order}
 
 
-def _duplicates(console: Console, layout: OutputLayout, dedup: dict[str, Any], samples: int) -> dict[str, Any]:
-    """Dedup figures per stage, cluster sizes, and the largest clusters side by side."""
-    for stage, info in dedup.items():
-        figures = ", ".join(
-            f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
-            for k, v in info.items()
-            if k not in ("steps",) and not isinstance(v, dict | list)
-        )
-        console.print(f"[bold]{escape(stage)}[/bold]: {escape(figures)}")
+def _duplicates(layout: OutputLayout, samples: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Kept documents by duplicate-cluster size, and up to ``samples`` of the largest clusters:
+    the kept document beside one removed in its place."""
     data = _read_columns(layout, layout.data_dir, ["id", URL, TEXT, "duplicate_cluster_id", "duplicate_cluster_size"])
     if data is None or "duplicate_cluster_size" not in data.column_names:
-        return {}
+        return {}, []
     sizes = data["duplicate_cluster_size"]
     hist: dict[str, int] = {}
-    buckets = [(1, 1, "1"), (2, 2, "2"), (3, 5, "3-5"), (6, 20, "6-20"), (21, 1 << 62, ">20")]
-    for lo, hi, label in buckets:
+    for lo, hi, label in CLUSTER_SIZE_BUCKETS:
         n = pc.sum(pc.and_(pc.greater_equal(sizes, lo), pc.less_equal(sizes, hi))).as_py() or 0
         if n:
             hist[label] = n
-    console.print("Kept documents by duplicate cluster size: " + ", ".join(f"{k}: {v:,}" for k, v in hist.items()))
     rejects = _read_columns(layout, layout.rejects_dir, ["id", URL, TEXT, REJECT_REASON, "duplicate_of"])
     if rejects is None or "duplicate_of" not in rejects.column_names or samples <= 0:
-        return {"kept_by_cluster_size": hist}
-    order = pc.array_sort_indices(sizes, order="descending")
-    shown = 0
-    for i in order.to_pylist():
-        if shown >= samples:
+        return {"kept_by_cluster_size": hist}, []
+    clusters: list[dict[str, Any]] = []
+    for i in pc.array_sort_indices(sizes, order="descending").to_pylist():
+        if len(clusters) >= samples:
             break
         kept = data.slice(i, 1).to_pylist()[0]
         if kept["duplicate_cluster_size"] < 2:
@@ -92,95 +80,19 @@ def _duplicates(console: Console, layout: OutputLayout, dedup: dict[str, Any], s
         members = rejects.filter(pc.equal(rejects["duplicate_of"], kept["id"]))
         if members.num_rows == 0:
             continue
-        shown += 1
-        grid = Table(title=f"Duplicate cluster of {kept['duplicate_cluster_size']} ({members.num_rows} removed here)", title_justify="left", show_lines=True)
-        grid.add_column("kept: " + _shorten(kept.get(URL) or kept["id"], 50), ratio=1)
         other = members.slice(0, 1).to_pylist()[0]
-        grid.add_column(f"removed ({other.get(REJECT_REASON)}): " + _shorten(other.get(URL) or other["id"], 50), ratio=1)
-        grid.add_row(escape(_shorten(kept.get(TEXT), 400)), escape(_shorten(other.get(TEXT), 400)))
-        console.print(grid)
-    return {"kept_by_cluster_size": hist}
+        clusters.append({
+            "size": kept["duplicate_cluster_size"],
+            "removed_here": members.num_rows,
+            "kept": {"id": kept["id"], URL: kept.get(URL), TEXT: kept.get(TEXT)},
+            "removed": {"id": other["id"], URL: other.get(URL), TEXT: other.get(TEXT), REJECT_REASON: other.get(REJECT_REASON)},
+        })
+    return {"kept_by_cluster_size": hist}, clusters
 
 
-def inspect_output(directory: str, samples: int = 3, show_rejects: bool = False, console: Console | None = None) -> dict[str, Any]:
-    """Print the summary of an output directory and return it as a dict."""
-    console = console or Console()
-    layout = OutputLayout(directory)
-    stats_path = layout.path("stats.json")
-    manifest_path = layout.path("manifest.json")
-    if layout.fs.exists(manifest_path):
-        with layout.fs.open(manifest_path, "r") as f:
-            manifest = json.load(f)
-        if manifest.get("format", "").startswith("curate.tokenized/"):
-            return inspect_tokenized(directory, manifest, samples, console)
-    if not layout.fs.exists(stats_path):
-        raise FileNotFoundError(f"{directory} has no stats.json: is it the output of 'curate run'?")
-    with layout.fs.open(stats_path, "r") as f:
-        stats = json.load(f)
-    summary: dict[str, Any] = {"stats": stats}
-
-    console.print(f"[bold]{escape(directory)}[/bold]  pipeline [bold]{escape(stats['pipeline'])}[/bold]: "
-                  f"{stats['documents']['kept']:,} documents kept, {stats['documents']['rejected']:,} rejected, "
-                  f"{stats['inputs']['completed']}/{stats['inputs']['total']} inputs complete")
-
-    stage_table = Table(title="Stages", title_justify="left")
-    for col in ("stage", "in", "out", "dropped", "reason", "seconds"):
-        stage_table.add_column(col, justify="right" if col in ("in", "out", "dropped", "seconds") else "left")
-    for stage in stats["stages"]:
-        reasons = list(stage["dropped"].items()) or [("", 0)]
-        for i, (reason, n) in enumerate(reasons):
-            first = i == 0
-            stage_table.add_row(
-                stage["stage"] if first else "",
-                f"{stage['rows_in']:,}" if first else "",
-                f"{stage['rows_out']:,}" if first else "",
-                f"{n:,}" if reason else "",
-                reason,
-                f"{stage['seconds']:.1f}" if first else "",
-            )
-    console.print(stage_table)
-    for item in stats.get("damaged_inputs", []):
-        console.print(f"[yellow]damaged input[/yellow] {escape(item['input'])}: {escape(item['damage'])}")
-
-    summary["sources"] = _per_source(console, layout)
-    data = _read_columns(layout, layout.data_dir, ["id", URL, TEXT, "language", "language_score"])
-    if data is not None and data.num_rows:
-        if "language" in data.column_names:
-            summary["languages"] = _language_table(console, layout, data)
-        lengths = pc.utf8_length(pc.fill_null(data[TEXT], ""))
-        q = pc.quantile(lengths, q=[0.1, 0.5, 0.9]).to_pylist()
-        length_summary = {
-            "min": pc.min(lengths).as_py(),
-            "p10": round(q[0], 1),
-            "median": round(q[1], 1),
-            "p90": round(q[2], 1),
-            "max": pc.max(lengths).as_py(),
-            "mean": round(pc.mean(lengths).as_py(), 1),
-        }
-        summary["text_length"] = length_summary
-        console.print("Text length (characters): " + ", ".join(f"{k} {v:,}" for k, v in length_summary.items()))
-        for row in data.slice(0, samples).to_pylist():
-            score = f" {row['language_score']:.2f}" if row.get("language_score") is not None else ""
-            lang = escape(f" [{row.get('language')}{score}]") if row.get("language") else ""
-            console.print(f"[bold cyan]{escape(row.get(URL) or row['id'])}[/bold cyan]{lang}\n  {escape(_shorten(row.get(TEXT), 300))}")
-    if stats.get("dedup"):
-        summary["duplicates"] = _duplicates(console, layout, stats["dedup"], samples)
-    if show_rejects:
-        rejects = _read_columns(layout, layout.rejects_dir, ["id", URL, TEXT, REJECT_DROPPED_BY, REJECT_REASON])
-        if rejects is not None:
-            seen: set[tuple[str, str]] = set()
-            console.print("[bold]Sample rejects[/bold]")
-            for row in rejects.to_pylist():
-                key = (row[REJECT_DROPPED_BY], row[REJECT_REASON])
-                if key in seen:
-                    continue
-                seen.add(key)
-                console.print(f"  [red]{escape(f'{key[0]}:{key[1]}')}[/red] {escape(row.get(URL) or row['id'])}  {escape(_shorten(row.get(TEXT), 120))}")
-    return summary
-
-
-def _per_source(console: Console, layout: OutputLayout, top: int = 10) -> dict[str, dict[str, int]]:
-    """Documents kept and rejected per repository (code) or per input, largest first."""
+def _per_source(layout: OutputLayout) -> tuple[dict[str, dict[str, int]], str | None]:
+    """Documents kept and rejected per repository (code) or per input, and the column counted
+    (``repo`` or ``source``; None when neither is there)."""
     counts: dict[str, dict[str, int]] = {}
     column = None
     for kind, directory in (("kept", layout.data_dir), ("rejected", layout.rejects_dir)):
@@ -193,80 +105,136 @@ def _per_source(console: Console, layout: OutputLayout, top: int = 10) -> dict[s
         for row in table.group_by(column).aggregate([([], "count_all")]).to_pylist():
             name = row[column] if row[column] is not None else "(none)"
             counts.setdefault(name, {"kept": 0, "rejected": 0})[kind] = row["count_all"]
-    if len(counts) < 2:  # one input: the stage table already says it all
-        return counts
-    table = Table(title=f"Per {'repository' if column == 'repo' else 'input'}", title_justify="left")
-    for col in (column or "source", "kept", "rejected"):
-        table.add_column(col, justify="left" if col in ("repo", "source") else "right")
-    ranked = sorted(counts.items(), key=lambda kv: -(kv[1]["kept"] + kv[1]["rejected"]))
-    for name, c in ranked[:top]:
-        table.add_row(escape(_shorten(name, 70)), f"{c['kept']:,}", f"{c['rejected']:,}")
-    if len(ranked) > top:
-        table.add_row(f"... {len(ranked) - top} more", "", "")
-    console.print(table)
-    return counts
+    return counts, column
 
 
-def inspect_tokenized(directory: str, manifest: dict[str, Any], samples: int, console: Console) -> dict[str, Any]:
-    """Token counts per source and shard of a tokenized output, and decoded samples."""
-    tokenizer = manifest["tokenizer"]
-    totals = manifest["totals"]
-    console.print(
-        f"[bold]{escape(directory)}[/bold]  tokenized ({escape(manifest['format'])}): {totals['documents']:,} documents, "
-        f"{totals['tokens']:,} tokens in {len(manifest['shards'])} shards; tokenizer {escape(str(tokenizer['name']))} "
-        f"(vocab {tokenizer['vocab_size']:,}, {manifest['dtype']}, {escape(str(tokenizer['fingerprint'])[:23])}...)"
-    )
-    mix = Table(title="Sources", title_justify="left")
-    for col in ("source", "documents in", "tokens in", "weight", "rate", "tokens out", "share"):
-        mix.add_column(col, justify="left" if col == "source" else "right")
-    for name, info in manifest["mixture"]["sources"].items():
-        mix.add_row(name, f"{info['documents']:,}", f"{info['tokens']:,}", "" if info["weight"] is None else f"{info['weight']}",
-                    f"{info['rate']:.3f}", f"{totals['by_source'].get(name, 0):,}", f"{info['achieved']:.1%}")
-    console.print(mix)
-    summary: dict[str, Any] = {"manifest": manifest}
+def summarize_output(directory: str, samples: int = 3, show_rejects: bool = False) -> dict[str, Any]:
+    """What the output directory of ``curate run`` (or a tokenized / mixture output) holds,
+    as a dict; prints nothing.
+
+    For a pipeline output (``kind`` ``"pipeline"``):
+
+    - ``directory``, ``kind``; ``stats``: its stats.json (header figures, stages with their
+      drop reasons, ``damaged_inputs``, ``dedup`` figures per stage);
+    - ``sources``: ``{name: {"kept": n, "rejected": n}}`` per repository or input, and
+      ``sources_column``: ``"repo"`` or ``"source"`` (None when neither);
+    - ``languages``: documents kept per identified language, most frequent first (0 where all
+      were rejected), and ``languages_rejected``: documents rejected per language, same order;
+    - ``text_length``: min, p10, median, p90, max and mean characters of the kept documents;
+    - ``sample_documents``: the first ``samples`` kept documents (``id``, ``url``, ``text``,
+      ``language``, ``language_score`` where present);
+    - where the pipeline deduplicates: ``duplicates`` (``kept_by_cluster_size``) and
+      ``duplicate_clusters``: the largest clusters, each with ``size``, ``removed_here``,
+      its ``kept`` document and one ``removed`` document (with its ``reason``);
+    - with ``show_rejects``: ``sample_rejects``, one rejected document per (stage, reason).
+
+    For a tokenized output see :func:`summarize_tokenized`.  Raises FileNotFoundError when the
+    directory holds neither stats.json nor a tokenized manifest.json.
+    """
+    layout = OutputLayout(directory)
+    stats_path = layout.path("stats.json")
+    manifest_path = layout.path("manifest.json")
+    if layout.fs.exists(manifest_path):
+        with layout.fs.open(manifest_path, "r") as f:
+            manifest = json.load(f)
+        if manifest.get("format", "").startswith("curate.tokenized/"):
+            return summarize_tokenized(directory, manifest, samples)
+    if not layout.fs.exists(stats_path):
+        raise FileNotFoundError(f"{directory} has no stats.json: is it the output of 'curate run'?")
+    with layout.fs.open(stats_path, "r") as f:
+        stats = json.load(f)
+    summary: dict[str, Any] = {"stats": stats, "directory": directory, "kind": "pipeline"}
+
+    summary["sources"], summary["sources_column"] = _per_source(layout)
+    data = _read_columns(layout, layout.data_dir, ["id", URL, TEXT, "language", "language_score"])
+    if data is not None and data.num_rows:
+        if "language" in data.column_names:
+            summary["languages"], summary["languages_rejected"] = _languages(layout, data)
+        lengths = pc.utf8_length(pc.fill_null(data[TEXT], ""))
+        q = pc.quantile(lengths, q=[0.1, 0.5, 0.9]).to_pylist()
+        summary["text_length"] = {
+            "min": pc.min(lengths).as_py(),
+            "p10": round(q[0], 1),
+            "median": round(q[1], 1),
+            "p90": round(q[2], 1),
+            "max": pc.max(lengths).as_py(),
+            "mean": round(pc.mean(lengths).as_py(), 1),
+        }
+        summary["sample_documents"] = data.slice(0, samples).to_pylist()
+    if stats.get("dedup"):
+        summary["duplicates"], summary["duplicate_clusters"] = _duplicates(layout, samples)
+    if show_rejects:
+        rejects = _read_columns(layout, layout.rejects_dir, ["id", URL, TEXT, REJECT_DROPPED_BY, REJECT_REASON])
+        if rejects is not None:
+            seen: set[tuple[str, str]] = set()
+            sample_rejects = []
+            for row in rejects.to_pylist():
+                key = (row[REJECT_DROPPED_BY], row[REJECT_REASON])
+                if key not in seen:
+                    seen.add(key)
+                    sample_rejects.append(row)
+            summary["sample_rejects"] = sample_rejects
+    return summary
+
+
+def summarize_tokenized(directory: str, manifest: dict[str, Any], samples: int) -> dict[str, Any]:
+    """A tokenized (or mixture) output as a dict (``kind`` ``"tokenized"``); prints nothing.
+
+    - ``directory``, ``kind``; ``manifest``: its manifest.json (totals, tokenizer, the
+      mixture's ``sources`` with weights, rates and achieved shares, and the ``shards``);
+    - for a mixture, ``sources``: ``{name: {"documents": ..., "dropped": {reason: n}}}`` and
+      ``curation_per_source``: one row per source (see :func:`_mixture_sources`);
+    - when ``samples`` > 0: ``decoded_samples``, the first rows of the first shard (``id``,
+      ``source``, ``num_tokens``, ``text``: the first 200 tokens decoded or, when the tokenizer
+      cannot be loaded, the first 40 ids; ``decoded``), and ``tokenizer_error``: why the
+      tokenizer could not be loaded, or None.
+    """
+    summary: dict[str, Any] = {"manifest": manifest, "directory": directory, "kind": "tokenized"}
     if manifest.get("sources"):
-        summary["sources"] = _mixture_sources(console, OutputLayout(directory), manifest["sources"])
-    shards = Table(title="Shards", title_justify="left")
-    for col in ("shard", "documents", "tokens", "by source"):
-        shards.add_column(col, justify="left" if col in ("shard", "by source") else "right")
-    for shard in manifest["shards"][:20]:
-        shards.add_row(shard["path"], f"{shard['documents']:,}", f"{shard['tokens']:,}", ", ".join(f"{k} {v:,}" for k, v in shard["sources"].items()))
-    if len(manifest["shards"]) > 20:
-        shards.add_row(f"... {len(manifest['shards']) - 20} more", "", "", "")
-    console.print(shards)
+        summary["sources"], summary["curation_per_source"] = _mixture_sources(OutputLayout(directory), manifest["sources"])
     if samples > 0 and manifest["shards"]:
+        tokenizer = manifest["tokenizer"]
         layout = OutputLayout(directory)
         with layout.fs.open(layout.path(manifest["shards"][0]["path"]), "rb") as f:
             first = pq.ParquetFile(f).read_row_group(0).slice(0, samples)
         decode = None
+        error = None
         try:
             from curate.tokenize.tokenizer import load_tokenizer
 
             decode = load_tokenizer(tokenizer.get("spec") or tokenizer["name"]).decode
         except Exception as exc:  # the tokenizer file may live elsewhere: show ids only
-            console.print(f"[yellow]cannot load the tokenizer to decode samples[/yellow] ({escape(str(exc))})")
+            error = str(exc)
+        rows = []
         for row in first.to_pylist():
             ids = row["input_ids"]
-            text = decode(ids[:200]) if decode else " ".join(map(str, ids[:40]))
-            where = escape(f"[{row['source']}, {row['num_tokens']:,} tokens]")
-            console.print(f"[bold cyan]{escape(row['id'])}[/bold cyan] {where}\n  {escape(_shorten(text, 300))}")
+            rows.append({
+                "id": row["id"],
+                "source": row["source"],
+                "num_tokens": row["num_tokens"],
+                "text": decode(ids[:200]) if decode else " ".join(map(str, ids[:40])),
+                "decoded": decode is not None,
+            })
+        summary["tokenizer_error"] = error
+        summary["decoded_samples"] = rows
     return summary
 
 
-def _mixture_sources(console: Console, layout: OutputLayout, sources: dict[str, Any]) -> dict[str, Any]:
-    """A mixture's curation per source: documents read, kept and rejected, and the top
-    reasons, from each source pipeline's ``sources/NAME/stats.json``."""
-    table = Table(title="Curation per source", title_justify="left")
-    for col in ("source", "inputs", "documents kept", "rejected", "top reasons"):
-        table.add_column(col, justify="left" if col in ("source", "top reasons") else "right")
+def _mixture_sources(layout: OutputLayout, sources: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A mixture's curation per source, from each source pipeline's ``sources/NAME/stats.json``:
+    ``{name: {"documents", "dropped"}}`` for sources with stats, and one row per source:
+    ``source``, ``status`` (``"curated"``: given as curated Parquet, with ``files``;
+    ``"stats_missing"``; or ``"ok"`` with ``inputs``, ``kept``, ``rejected`` and
+    ``top_reasons``, the three largest ``[reason, n]``)."""
     out: dict[str, Any] = {}
+    rows: list[dict[str, Any]] = []
     for name, info in sources.items():
         if not info.get("output"):
-            table.add_row(name, f"{info.get('files', 0):,} files", "(curated Parquet)", "", "")
+            rows.append({"source": name, "status": "curated", "files": info.get("files", 0)})
             continue
         stats_path = layout.path(info["output"], "stats.json")
         if not layout.fs.exists(stats_path):
-            table.add_row(name, "", "(stats.json missing)", "", "")
+            rows.append({"source": name, "status": "stats_missing"})
             continue
         with layout.fs.open(stats_path, "r") as f:
             stats = json.load(f)
@@ -275,9 +243,13 @@ def _mixture_sources(console: Console, layout: OutputLayout, sources: dict[str, 
             for reason, n in stage["dropped"].items():
                 key = f"{stage['stage']}:{reason}" if ":" not in reason else reason
                 reasons[key] = reasons.get(key, 0) + n
-        top = sorted(reasons.items(), key=lambda kv: -kv[1])[:3]
         out[name] = {"documents": stats["documents"], "dropped": reasons}
-        table.add_row(name, f"{stats['inputs']['total']:,}", f"{stats['documents']['kept']:,}", f"{stats['documents']['rejected']:,}",
-                      ", ".join(f"{r} {n:,}" for r, n in top))
-    console.print(table)
-    return out
+        rows.append({
+            "source": name,
+            "status": "ok",
+            "inputs": stats["inputs"]["total"],
+            "kept": stats["documents"]["kept"],
+            "rejected": stats["documents"]["rejected"],
+            "top_reasons": [[r, n] for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:3]],
+        })
+    return out, rows

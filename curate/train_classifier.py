@@ -18,7 +18,6 @@ import gzip
 import json
 import math
 import os
-import sys
 import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -444,9 +443,4 @@ def format_report(report: dict[str, Any]) -> str:
     out.append(f"use it      - fasttext_classifier: {{{settings}}}")
     return "\n".join(out)
 
-
-def print_report(report: dict[str, Any], report_path: Path) -> None:
-    print(format_report(report))
-    print(f"report      {report_path}")
-    sys.stdout.flush()
 

@@ -13,7 +13,8 @@ import pytest
 from rich.console import Console
 
 from curate.cli import main
-from curate.inspect import inspect_output
+from curate.inspect import summarize_output
+from curate.inspect_view import inspect_output, render_summary
 
 REPO = Path(__file__).resolve().parents[2]
 PIPELINE = str(REPO / "pipelines" / "commoncrawl-text.yaml")
@@ -122,6 +123,54 @@ def test_inspect_output_returns_summary(cli_run, samples):
     shown_lines = [line.strip() for line in text.splitlines()]
     shown = [url for url in data["url"].to_pylist() if any(ln == url or ln.startswith(url + " [") for ln in shown_lines)]
     assert len(shown) == min(samples, data.num_rows)
+
+
+@pytest.mark.parametrize("show_rejects", [False, True])
+def test_summarize_output_prints_nothing(cli_run, capfd, show_rejects):
+    """The library side computes; only curate.inspect_view prints."""
+    _, out = cli_run
+    capfd.readouterr()
+    summary = summarize_output(str(out), samples=2, show_rejects=show_rejects)
+    captured = capfd.readouterr()
+    assert captured.out == "" and captured.err == ""
+    assert summary["kind"] == "pipeline" and summary["directory"] == str(out)
+    data = read_dir(out / "data")
+    assert [row["url"] for row in summary["sample_documents"]] == data["url"].to_pylist()[:2]
+    assert sum(summary["languages_rejected"].values()) == read_dir(out / "rejects")["language"].drop_null().length()
+    if show_rejects:
+        reasons = {f"{row['dropped_by']}:{row['reason']}" for row in summary["sample_rejects"]}
+        assert {"language_filter:wrong_language", "read:not_html"} <= reasons
+    else:
+        assert "sample_rejects" not in summary
+
+
+def test_inspect_module_does_not_import_rich():
+    import ast
+
+    import curate.inspect
+
+    tree = ast.parse(Path(curate.inspect.__file__).read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {name for name in imported if name == "rich" or name.startswith("rich.")}
+    assert "print(" not in Path(curate.inspect.__file__).read_text()
+
+
+def test_render_summary_prints_what_inspect_output_prints(cli_run):
+    _, out = cli_run
+    summary = summarize_output(str(out), samples=2, show_rejects=True)
+    rendered, printed = io.StringIO(), io.StringIO()
+    render_summary(Console(file=rendered, width=200), summary)
+    assert inspect_output(str(out), samples=2, show_rejects=True, console=Console(file=printed, width=200)) == summary
+    lines = rendered.getvalue().splitlines()
+    assert lines == printed.getvalue().splitlines()
+    flat = " ".join(rendered.getvalue().split())
+    stats = summary["stats"]
+    assert f"pipeline {stats['pipeline']}: {stats['documents']['kept']:,} documents kept" in flat
+    for title in ("Stages", "Languages (identified documents)", "Text length (characters)", "Sample rejects"):
+        assert title in flat
+    for row in summary["sample_documents"]:
+        assert any(line.startswith(row["url"]) for line in lines)
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import yaml
 from rich.console import Console
 
 from curate.cli_output import install
-from curate.inspect import inspect_output
+from curate.inspect_view import inspect_output
 from curate.mixture import is_mixture_file, load_mixture, run_mixture
 from curate.pipeline import PipelineConfigError
 from tests.tokenize.helpers import GPT_NEO, paragraphs, write_docs
