@@ -332,9 +332,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import logging
+
     from curate.cli_output import install, make_console
 
-    install(make_console())
+    handler = install(make_console())  # for this command only (main may be called again in one process)
+    try:
+        return _dispatch(args)
+    finally:
+        logging.getLogger("curate").removeHandler(handler)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     from curate.inputs import InputError
     from curate.pipeline import PipelineConfigError
     from curate.registry import UnknownStageError

@@ -57,6 +57,12 @@ def check_output_contract(out: Path, result, columns=("id", "text", "url", "sour
     if rejects is not None:
         assert {"dropped_by", "reason"} <= set(rejects.column_names)
         assert rejects["reason"].null_count == 0
+        # stats.json's drops are the rows written to rejects/, stage by stage and reason by reason
+        written: dict[tuple[str, str], int] = {}
+        for stage, reason in zip(rejects["dropped_by"].to_pylist(), rejects["reason"].to_pylist()):
+            written[(stage, reason)] = written.get((stage, reason), 0) + 1
+        counted = {(s["stage"], r): n for s in stats["stages"] for r, n in s["dropped"].items() if n}
+        assert counted == written
     assert not list(out.rglob(".tmp-*")), "temporary files left behind"
 
 
