@@ -171,7 +171,8 @@ def _cmd_stages(args: argparse.Namespace) -> int:
     from curate.registry import registered_stages
 
     for name, cls in registered_stages().items():
-        kind = "global" if getattr(cls, "is_global", False) else "actor" if cls.stateful else "task"
+        stateful = cls.stateful if isinstance(cls.stateful, bool) else False  # a property: depends on settings
+        kind = "global" if getattr(cls, "is_global", False) else "actor" if stateful else "task"
         print(f"{name:<28} {kind:<6} {first_sentence(cls.__doc__)}")
     return 0
 

@@ -108,6 +108,17 @@ def _per_source(layout: OutputLayout) -> tuple[dict[str, dict[str, int]], str | 
     return counts, column
 
 
+def cascade_savings(stats: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per stage that rejected pages before its costly work (reasons ``prefilter:*``, the
+    cascade of ``extract_html``): pages in, pages skipped, and the reasons."""
+    out = []
+    for stage in stats.get("stages", []):
+        early = {r: n for r, n in stage.get("dropped", {}).items() if r.startswith("prefilter:")}
+        if early:
+            out.append({"stage": stage["stage"], "pages": stage["rows_in"], "skipped": sum(early.values()), "reasons": early})
+    return out
+
+
 def summarize_output(directory: str, samples: int = 3, show_rejects: bool = False) -> dict[str, Any]:
     """What the output directory of ``curate run`` (or a tokenized / mixture output) holds,
     as a dict; prints nothing.
@@ -126,7 +137,8 @@ def summarize_output(directory: str, samples: int = 3, show_rejects: bool = Fals
     - where the pipeline deduplicates: ``duplicates`` (``kept_by_cluster_size``) and
       ``duplicate_clusters``: the largest clusters, each with ``size``, ``removed_here``,
       its ``kept`` document and one ``removed`` document (with its ``reason``);
-    - with ``show_rejects``: ``sample_rejects``, one rejected document per (stage, reason).
+    - with ``show_rejects``: ``sample_rejects``, one rejected document per (stage, reason);
+    - where a cheap-first cascade ran: ``cascade`` (:func:`cascade_savings`).
 
     For a tokenized output see :func:`summarize_tokenized`.  Raises FileNotFoundError when the
     directory holds neither stats.json nor a tokenized manifest.json.
@@ -144,6 +156,9 @@ def summarize_output(directory: str, samples: int = 3, show_rejects: bool = Fals
     with layout.fs.open(stats_path, "r") as f:
         stats = json.load(f)
     summary: dict[str, Any] = {"stats": stats, "directory": directory, "kind": "pipeline"}
+    cascade = cascade_savings(stats)
+    if cascade:
+        summary["cascade"] = cascade
 
     summary["sources"], summary["sources_column"] = _per_source(layout)
     data = _read_columns(layout, layout.data_dir, ["id", URL, TEXT, "language", "language_score"])

@@ -46,6 +46,11 @@ def render_summary(console: Console, summary: dict[str, Any]) -> None:
                 f"{stage['seconds']:.1f}" if first else "",
             )
     console.print(stage_table)
+    for saved in summary.get("cascade", []):
+        share = saved["skipped"] / max(saved["pages"], 1)
+        reasons = ", ".join(f"{r} {n:,}" for r, n in saved["reasons"].items())
+        console.print(f"[bold]cascade[/bold]: {saved['skipped']:,} of {saved['pages']:,} pages ({share:.1%}) skipped "
+                      f"{escape(saved['stage'])}'s full work, rejected on cheap evidence ({escape(reasons)})")
     for item in stats.get("damaged_inputs", []):
         console.print(f"[yellow]damaged input[/yellow] {escape(item['input'])}: {escape(item['damage'])}")
 

@@ -126,6 +126,15 @@ def language_support_warnings(pipeline: Pipeline) -> list[str]:
     """Filters whose rules do not cover the languages an earlier language filter keeps."""
     kept: set[str] | None = None  # None: any language may reach this point
     warnings = []
+    prefilters = [s for s in pipeline.stages if getattr(s, "prefilter_languages", None)]
+    kept_later = [set(s.languages) for s in pipeline.stages if s.name == "language_filter" and getattr(s, "languages", None)]
+    for stage in prefilters:
+        lost = set().union(*kept_later) - set(stage.prefilter_languages) if kept_later else set()
+        if lost:
+            warnings.append(
+                f"{stage.stage_id}'s prefilter_languages ({', '.join(stage.prefilter_languages)}) rejects pages in "
+                f"{', '.join(sorted(lost))}, which language_filter keeps; add them to prefilter_languages"
+            )
     for stage in pipeline.stages:
         languages = getattr(stage, "languages", None)
         if stage.name == "language_filter" and languages:

@@ -1,0 +1,122 @@
+"""The cheap-first cascade of ``extract_html`` (``prefilter_languages``): pages whose whole
+visible text is confidently another language skip trafilatura, and the pipeline keeps the
+same documents as without it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from curate.readers import build_reader
+from curate.readers.base import InputFile, ReadReport
+from curate.registry import build_stage
+from curate.settings import SettingsError
+from curate.stage import run_stage
+
+WARCS = [
+    "warc/resiliparse/warcfile.warc.gz",       # zh, ja, ru, de, nl and en pages
+    "warc/resiliparse/clueweb-quirk.warc.gz",
+    "warc/commoncrawl-whirlwind/whirlwind.warc.gz",  # es
+    "warc/dolma/sample-0000.warc.gz",          # en
+]
+
+
+@pytest.fixture(scope="module")
+def pages(shared_data: Path) -> pa.Table:
+    reader = build_reader("warc", {"batch_rows": 1000})
+    tables = []
+    for name in WARCS:
+        path = shared_data / name
+        tables += list(reader.read(InputFile(str(path)), ReadReport(input=str(path), key=name)))
+    table = pa.concat_tables(tables, promote_options="permissive")
+    return table.filter(pc.is_null(table["_reason"]))  # the responses with an HTML payload
+
+
+def through(stages: list, table: pa.Table) -> tuple[pa.Table, dict[str, dict[str, int]]]:
+    drops = {}
+    for stage in stages:
+        table, stats = run_stage(stage, table)
+        drops[stage.stage_id] = stats.to_dict()["dropped"]
+    return table, drops
+
+
+def full_path(prefilter: list[str] | None) -> list:
+    return [
+        build_stage("extract_html", {"favor_precision": True, "prefilter_languages": prefilter}),
+        build_stage("fasttext_language_id", {}),
+        build_stage("language_filter", {"languages": ["en"], "min_score": 0.65}),
+        build_stage("gopher_repetition", {}),
+        build_stage("gopher_quality", {}),
+        build_stage("c4_quality", {"filter_no_terminal_punct": False}),
+        build_stage("fineweb_quality", {}),
+    ]
+
+
+def alive_ids(table: pa.Table) -> set[str]:
+    return set(table.filter(pc.is_null(table["_reason"]))["id"].to_pylist())
+
+
+def test_the_cascade_skips_other_languages_and_keeps_the_same_documents(pages):
+    off, off_drops = through(full_path(None), pages)
+    on, on_drops = through(full_path(["en"]), pages)
+    skipped = on_drops["extract_html"].get("prefilter:wrong_language", 0)
+    assert skipped >= 0.3 * pages.num_rows, (skipped, pages.num_rows)  # these inputs are mostly not English
+    assert alive_ids(on) == alive_ids(off) and alive_ids(off)
+    # the skipped pages are ones the full path drops, nearly all for their language
+    skipped_ids = set(on.filter(pc.equal(on["_reason"], "prefilter:wrong_language"))["id"].to_pylist())
+    off_reasons = dict(zip(off["id"].to_pylist(), off["_reason"].to_pylist()))
+    assert all(off_reasons[i] is not None for i in skipped_ids)
+    for_language = sum(off_reasons[i] in ("wrong_language", "low_language_score") for i in skipped_ids)
+    assert for_language >= 0.9 * len(skipped_ids), (for_language, len(skipped_ids))
+    # the evidence travels with the row
+    row = on.filter(pc.equal(on["_reason"], "prefilter:wrong_language")).slice(0, 1).to_pylist()[0]
+    assert row["prefilter_language"] not in (None, "en") and row["prefilter_language_score"] >= 0.65
+
+
+def test_without_evidence_a_page_goes_on(pages):
+    """An empty page has no language: it is not skipped, the full extraction decides."""
+    empty = pa.table({"id": ["e"], "url": ["https://e.example/"], "payload": [b"<html><body></body></html>"],
+                      "charset": ["utf-8"]})
+    out, stats = run_stage(build_stage("extract_html", {"prefilter_languages": ["en"]}), empty)
+    assert out["_reason"].to_pylist() == ["no_text"]
+    assert out["prefilter_language"].to_pylist() == [None]
+
+
+def test_the_score_bar_decides():
+    """A German page is skipped when its score clears ``prefilter_min_score``, and goes on
+    to the full extraction when it does not."""
+    html = ("<html><body><article><p>Der Hund läuft jeden Morgen schnell über die Straße, bellt laut "
+            "und wartet dann geduldig vor der Bäckerei auf seinen Besitzer.</p></article></body></html>")
+    page = pa.table({"id": ["de"], "url": ["https://de.example/"], "payload": [html.encode()], "charset": ["utf-8"]})
+    names, scores = build_stage("extract_html", {"prefilter_languages": ["en"]}).cheap_languages([html])
+    assert names == ["de"] and 0.5 < scores[0] < 0.999
+    below = build_stage("extract_html", {"prefilter_languages": ["en"], "prefilter_min_score": float(scores[0]) - 0.001})
+    above = build_stage("extract_html", {"prefilter_languages": ["en"], "prefilter_min_score": float(scores[0]) + 0.001})
+    assert run_stage(below, page)[0]["_reason"].to_pylist() == ["prefilter:wrong_language"]
+    assert run_stage(above, page)[0]["_reason"].to_pylist() == [None]
+    wanted = build_stage("extract_html", {"prefilter_languages": ["en", "de"], "prefilter_min_score": 0.0})
+    assert run_stage(wanted, page)[0]["_reason"].to_pylist() == [None]
+
+
+def test_settings_are_checked():
+    with pytest.raises((SettingsError, ValueError)):
+        build_stage("extract_html", {"prefilter_languages": ["en"], "prefilter_min_score": "0.8"}).validate()
+    with pytest.raises(ValueError, match="prefilter_min_score"):
+        build_stage("extract_html", {"prefilter_languages": ["en"], "prefilter_min_score": 1.5}).validate()
+    assert build_stage("extract_html", {"prefilter_languages": "en"}).prefilter_languages == ["en"]
+
+
+def test_a_prefilter_narrower_than_the_language_filter_is_warned_about():
+    from curate.pipeline import Pipeline
+    from curate.run import language_support_warnings
+
+    stages = [build_stage("extract_html", {"prefilter_languages": ["en"]}),
+              build_stage("fasttext_language_id", {}),
+              build_stage("language_filter", {"languages": ["en", "de"]})]
+    warnings = language_support_warnings(Pipeline(stages=stages, name="t"))
+    assert any("prefilter_languages (en) rejects pages in de" in w for w in warnings)
+    stages[0] = build_stage("extract_html", {"prefilter_languages": ["en", "de"]})
+    assert not any("prefilter" in w for w in language_support_warnings(Pipeline(stages=stages, name="t")))
