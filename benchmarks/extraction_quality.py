@@ -440,6 +440,8 @@ def configurations(
                 )
         if sweep:
             configs += [
+                ("trafilatura-fast", {"engine": "trafilatura", "fast": True}),
+                ("trafilatura-precision-fast", {"engine": "trafilatura", "favor_precision": True, "fast": True}),
                 ("trafilatura-recall", {"engine": "trafilatura", "favor_recall": True}),
                 ("trafilatura-comments", {"engine": "trafilatura", "include_comments": True}),
                 ("trafilatura-no-tables", {"engine": "trafilatura", "include_tables": False}),

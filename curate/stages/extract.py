@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import signal
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
@@ -142,6 +144,7 @@ class ExtractHtml(Stage):
     (``extraction_error``).
 
     trafilatura settings: ``favor_precision`` / ``favor_recall``, ``include_comments``,
+    ``fast`` (skip trafilatura's fallback extractors, readability and jusText),
     ``include_tables``, ``deduplicate``, and ``tables``: how tables come out
     (:mod:`curate.stages.html_layout`): ``layout_as_text`` (default: tables that lay out
     the page become blocks and lines, data tables stay ``| a | b |`` rows), ``text`` (data
@@ -163,6 +166,9 @@ class ExtractHtml(Stage):
     cheap text's word counts and quality rules were measured too and are not used: on
     resiliparse's text they disagree with trafilatura's too often.  Rows dropped here
     carry ``prefilter_language`` and ``prefilter_language_score``.
+
+    A payload byte-identical to one of the last ``REUSE_ENTRIES`` a worker extracted (a
+    mirror, an error page served under many URLs) reuses that extraction.
     """
 
     engine: Literal["trafilatura", "resiliparse"] = "trafilatura"
@@ -171,6 +177,7 @@ class ExtractHtml(Stage):
     favor_recall: bool = False
     include_comments: bool = False
     include_tables: bool = True
+    fast: bool = False
     tables: TableMode = "layout_as_text"
     deduplicate: bool = False
     trafilatura_options: dict[str, Any] | None = None
@@ -183,6 +190,8 @@ class ExtractHtml(Stage):
 
     ENGINES: ClassVar[tuple[str, ...]] = ("trafilatura", "resiliparse")
     PREFILTER_WRONG_LANGUAGE: ClassVar[str] = "prefilter:wrong_language"
+    # extraction results kept per worker for byte-identical payloads (about 5 KB of text each)
+    REUSE_ENTRIES: ClassVar[int] = 4096
 
     def validate(self) -> None:
         if self.engine not in self.ENGINES:
@@ -217,6 +226,7 @@ class ExtractHtml(Stage):
             options = {
                 "favor_precision": self.favor_precision,
                 "favor_recall": self.favor_recall,
+                "fast": self.fast,
                 "include_comments": self.include_comments,
                 "include_tables": self.include_tables,
                 "deduplicate": self.deduplicate,
@@ -228,6 +238,8 @@ class ExtractHtml(Stage):
             options = {"main_content": True, "alt_texts": False, "preserve_formatting": True}
             options.update(self.resiliparse_options or {})
             self._extract = lambda html, url: html_to_text_resiliparse(html, **options)
+        self._recent: OrderedDict[bytes, tuple[str | None, str | None]] = OrderedDict()
+        self.reused = 0
         self._lid_model = None
         if self.prefilter_languages:
             from curate.stages.langid import load_fasttext, resolve_model_path
@@ -293,7 +305,19 @@ class ExtractHtml(Stage):
             table = _set_column(table, "prefilter_language_score",
                                 pa.array(cheap_scores, pa.float32(), mask=np.isnan(cheap_scores)))
         for i, html in htmls.items():
-            texts[i], reasons[i] = self._extract_html(html, urls[i])
+            # A payload seen before by this worker (a mirror, an error page served under
+            # many URLs) reuses its extraction: the result depends on the bytes only.
+            key = hashlib.blake2b(payloads[i], digest_size=16, key=(charsets[i] or "").encode()[:64]).digest()
+            done = self._recent.get(key)
+            if done is None:
+                done = self._extract_html(html, urls[i])
+                self._recent[key] = done
+                if len(self._recent) > self.REUSE_ENTRIES:
+                    self._recent.popitem(last=False)
+            else:
+                self._recent.move_to_end(key)
+                self.reused += 1
+            texts[i], reasons[i] = done
         text_array = pa.array(texts, type=pa.large_string())
         if TEXT in table.column_names:
             table = table.set_column(table.schema.get_field_index(TEXT), TEXT, text_array)

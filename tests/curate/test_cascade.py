@@ -120,3 +120,20 @@ def test_a_prefilter_narrower_than_the_language_filter_is_warned_about():
     assert any("prefilter_languages (en) rejects pages in de" in w for w in warnings)
     stages[0] = build_stage("extract_html", {"prefilter_languages": ["en", "de"]})
     assert not any("prefilter" in w for w in language_support_warnings(Pipeline(stages=stages, name="t")))
+
+
+def test_a_byte_identical_payload_is_extracted_once(monkeypatch):
+    html = b"<html><body><article><p>The tide comes in twice a day, pulled by the moon and the sun.</p></article></body></html>"
+    other = b"<html><body><article><p>Lentil soup freezes well and keeps for three months.</p></article></body></html>"
+    page = pa.table({"id": ["a", "b", "c"], "url": ["https://a.example/", "https://b.example/", "https://c.example/"],
+                     "payload": [html, other, html], "charset": ["utf-8"] * 3})
+    stage = build_stage("extract_html", {})
+    stage.ensure_setup()
+    calls = []
+    real = stage._extract
+    monkeypatch.setattr(stage, "_extract", lambda h, u: calls.append(u) or real(h, u))
+    out, _ = run_stage(stage, page)
+    assert calls == ["https://a.example/", "https://b.example/"] and stage.reused == 1
+    assert out["text"][0].as_py() == out["text"][2].as_py() and "tide" in out["text"][0].as_py()
+    out, _ = run_stage(stage, page.slice(2))  # a later batch of the same worker
+    assert len(calls) == 2 and stage.reused == 2
