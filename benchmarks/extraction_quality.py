@@ -223,9 +223,13 @@ def pipe_rows(text: str) -> list[str]:
 
 
 def is_layout_debris(row: str) -> bool:
-    """A pipe row that is a flattened layout table: one cell, or a cell of over 200 characters."""
-    cells = [c for c in re.split(r"(?<!\\)\|", row.strip()[1:-1])]
-    return len(cells) <= 1 or any(len(c.strip()) > DEBRIS_CELL_CHARS for c in cells)
+    """A pipe row that is a flattened layout table: a cell of over 200 characters (spaces
+    collapsed), or a lone cell of over 20 words.  A one-column data table (``| Size |``), its
+    ``|---|`` rule and cells padded with spaces are not debris."""
+    cells = [" ".join(c.split()) for c in re.split(r"(?<!\\)\|", row.strip()[1:-1])]
+    if any(len(c) > DEBRIS_CELL_CHARS for c in cells):
+        return True
+    return len(cells) == 1 and len(cells[0].split()) > 20
 
 
 def line_count(text: str | None) -> int:
@@ -233,8 +237,26 @@ def line_count(text: str | None) -> int:
     return sum(1 for line in (text or "").splitlines() if line.strip())
 
 
-def text_shape(texts: dict[str, str], truth: dict[str, str] | None = None) -> dict[str, float]:
+def added_escapes(text: str, source: str | None) -> list[str]:
+    """Backslash escapes in ``text`` that the page itself does not hold: a shrug
+    ``¯\\_(ツ)_/¯``, a regular expression or a Windows path in the HTML are content, not
+    escapes the extractor wrote (``source``: the page's HTML, decoded)."""
+    import html as html_entities
+
+    found = _MD_ESCAPE_RE.findall(text or "")
+    if not found or source is None:
+        return found
+    source = html_entities.unescape(source)
+    return [m for m in found if m not in source]
+
+
+def text_shape(
+    texts: dict[str, str], truth: dict[str, str] | None = None, sources: dict[str, str] | None = None
+) -> dict[str, float]:
     """Shares of documents with pipe rows / layout debris / Markdown escapes, and line counts.
+
+    An escape counts only when the page's HTML (``sources``, ``{id: html}``) does not hold
+    the same characters.
 
     Shares are over non-empty documents.  ``lines`` is the mean non-empty line count per
     document; with ``truth`` (``{id: text}``), ``truth_lines`` is the ground truth's mean
@@ -247,7 +269,7 @@ def text_shape(texts: dict[str, str], truth: dict[str, str] | None = None) -> di
         "docs": float(len(docs)),
         "pipe_rows": sum(1 for r in rows.values() if r) / n,
         "layout_debris": sum(1 for r in rows.values() if any(map(is_layout_debris, r))) / n,
-        "md_escapes": sum(1 for v in docs.values() if _MD_ESCAPE_RE.search(v)) / n,
+        "md_escapes": sum(1 for k, v in docs.items() if added_escapes(v, (sources or {}).get(k))) / n,
         "lines": statistics.fmean(line_count(v) for v in docs.values()) if docs else math.nan,
     }
     if truth:
@@ -408,7 +430,8 @@ def run_extractor(
     result.docs_per_s = len(html) / seconds if seconds > 0 else math.nan
     result.drop_reasons = dict(Counter(r for r in reasons.values() if r))
     result.benchmark = benchmark
-    result.shape = text_shape(predictions, {k: v.get("articleBody", "") for k, v in truth.items()})
+    result.shape = text_shape(predictions, {k: v.get("articleBody", "") for k, v in truth.items()},
+                              {k: v.decode("utf-8", "replace") for k, v in html.items()})
     for page_id, reason in reasons.items():
         result.per_page[page_id]["drop_reason"] = reason
     return result
@@ -669,7 +692,8 @@ def evaluate_warc(path: Path, args: argparse.Namespace, truth: dict[str, str]) -
         res.benchmark = path.name
         res.seconds = seconds
         res.docs_per_s = len(pages) / seconds if seconds > 0 else math.nan
-        res.shape = text_shape(texts, page_truth if any(page_truth.values()) else None)
+        res.shape = text_shape(texts, page_truth if any(page_truth.values()) else None,
+                               {rid: body.decode("utf-8", "replace") for rid, (_, body) in pages.items()})
         results.append(res)
     print_shape(f"[{path.name}] text shape, {len(pages)} HTML responses", results)
     print()

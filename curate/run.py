@@ -122,6 +122,22 @@ def announce_ray(ray_address: str | None) -> None:
     emit(log, "ray", f"connecting to {address} ..." if address else "starting an embedded Ray ...")
 
 
+def resolve_prefilter_languages(pipeline: Pipeline) -> list[str]:
+    """``prefilter_languages: auto`` (``extract_html``'s cascade) takes the languages the
+    pipeline's later ``language_filter`` stages keep, so the two cannot drift apart; with no
+    language filter after it the cascade is off.  Returns notes saying what was chosen."""
+    notes = []
+    for i, stage in enumerate(pipeline.stages):
+        if getattr(stage, "prefilter_languages", None) != ["auto"]:
+            continue
+        later = [s for s in pipeline.stages[i + 1:] if s.name == "language_filter" and getattr(s, "languages", None)]
+        languages = sorted(set().union(*(set(s.languages) for s in later))) if later else None
+        stage.prefilter_languages = languages  # type: ignore[attr-defined]
+        if languages is None:
+            notes.append(f"{stage.stage_id}: prefilter_languages is auto but no language_filter follows; the cascade is off")
+    return notes
+
+
 def language_support_warnings(pipeline: Pipeline) -> list[str]:
     """Filters whose rules do not cover the languages an earlier language filter keeps."""
     kept: set[str] | None = None  # None: any language may reach this point
@@ -182,6 +198,8 @@ def run_pipeline(
     if not specs:
         raise RunError("no inputs: pass --input PATH (or set input.paths in the pipeline)")
     validate_pipeline(pipeline)  # settings of every section and stage, before any work
+    for note in resolve_prefilter_languages(pipeline):
+        emit(log, "note", note)
     found = discover_inputs(specs, pipeline.input.paths_base_url, pipeline.input.storage_options, pipeline.input.limit, fmt=pipeline.input.format)
     files = found.files
     for note in found.notes:

@@ -154,7 +154,8 @@ class ExtractHtml(Stage):
     goes in ``trafilatura_options``.  resiliparse settings go in ``resiliparse_options``
     (defaults: ``main_content=True``, ``alt_texts=False``, ``preserve_formatting=True``).
 
-    The cheap-first cascade (``prefilter_languages``, off unless set): before the costly
+    The cheap-first cascade (``prefilter_languages``, off unless set; ``auto`` in a
+    pipeline takes the languages of its later ``language_filter``): before the costly
     extraction, each page's whole visible text is taken with resiliparse (about 4% of
     trafilatura's time) and its language identified by fastText (the model of
     ``fasttext_language_id``; ``prefilter_model``).  A page whose top language is not one
@@ -241,6 +242,11 @@ class ExtractHtml(Stage):
         self._recent: OrderedDict[bytes, tuple[str | None, str | None]] = OrderedDict()
         self.reused = 0
         self._lid_model = None
+        if self.prefilter_languages == ["auto"]:
+            raise ValueError(
+                "extract_html: prefilter_languages: auto takes the languages of the pipeline's language_filter "
+                "when a pipeline runs; running the stage alone, give the languages (e.g. [en])"
+            )
         if self.prefilter_languages:
             from curate.stages.langid import load_fasttext, resolve_model_path
 
@@ -290,9 +296,9 @@ class ExtractHtml(Stage):
                 continue
             htmls[i] = decode_html(payload, charset)  # once per page, for both extractors
         if self.prefilter_languages:
-            self.ensure_setup()
             rows = list(htmls)
-            names, scores = self.cheap_languages([htmls[i] for i in rows])
+            # an empty batch (the planner's probe) adds the columns without loading the model
+            names, scores = self.cheap_languages([htmls[i] for i in rows]) if rows else ([], np.zeros(0, np.float32))
             cheap_names: list[str | None] = [None] * len(payloads)
             cheap_scores = np.full(len(payloads), np.nan, np.float32)
             wanted = set(self.prefilter_languages)

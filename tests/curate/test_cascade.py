@@ -137,3 +137,19 @@ def test_a_byte_identical_payload_is_extracted_once(monkeypatch):
     assert out["text"][0].as_py() == out["text"][2].as_py() and "tide" in out["text"][0].as_py()
     out, _ = run_stage(stage, page.slice(2))  # a later batch of the same worker
     assert len(calls) == 2 and stage.reused == 2
+
+
+def test_auto_takes_the_language_filters_languages():
+    from curate.pipeline import Pipeline
+    from curate.run import resolve_prefilter_languages
+
+    stages = [build_stage("extract_html", {"prefilter_languages": "auto"}),
+              build_stage("fasttext_language_id", {}),
+              build_stage("language_filter", {"languages": ["en", "de"]})]
+    assert resolve_prefilter_languages(Pipeline(stages=stages, name="t")) == []
+    assert stages[0].prefilter_languages == ["de", "en"] and stages[0].stateful
+    alone = [build_stage("extract_html", {"prefilter_languages": "auto"})]
+    notes = resolve_prefilter_languages(Pipeline(stages=alone, name="t"))
+    assert alone[0].prefilter_languages is None and "no language_filter follows" in notes[0]
+    with pytest.raises(ValueError, match="auto"):
+        build_stage("extract_html", {"prefilter_languages": "auto"}).setup()

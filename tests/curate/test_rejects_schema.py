@@ -22,7 +22,7 @@ import pytest
 from curate.output import plan_schemas
 from curate.pipeline import load_pipeline
 from curate.readers import build_reader
-from curate.run import run_pipeline
+from curate.run import resolve_prefilter_languages, run_pipeline
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_WARC = REPO / "pipelines" / "samples" / "commoncrawl-sample.warc.gz"
@@ -94,6 +94,7 @@ def _schemas(directory: Path) -> set[tuple[tuple[str, str], ...]]:
 def _planned(mode: str = "full") -> tuple[pa.Schema | None, pa.Schema]:
     """The run's planned (data, rejects) schemas, as curate.run computes them."""
     pipeline = load_pipeline(PIPELINE)
+    resolve_prefilter_languages(pipeline)  # as run_pipeline does
     return plan_schemas(pipeline.stages, build_reader("auto", {}), [str(SAMPLE_WARC), "docs.jsonl"], mode)
 
 
