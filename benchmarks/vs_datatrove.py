@@ -38,9 +38,9 @@ Measured per row
   runs under a small wrapper (this script, ``_reap`` mode) that makes itself a child
   subreaper (``prctl(PR_SET_CHILD_SUBREAPER)``): orphaned descendants (datatrove's
   forkserver pool, Ray workers that outlive the raylet) are re-parented to it and reaped
-  (SIGTERM after 60 s).  It is still not enough for Ray: the raylet ignores SIGCHLD, so the
-  workers it reaps add nothing to anyone's children total (a 3,000-page Ray run showed
-  9 s of CPU in 189 s on two busy cores).  Hence (2): the wrapper samples utime + stime of
+  (SIGTERM after 60 s).  It is still not enough for Ray: its workers' CPU mostly never reaches
+  the total (most likely the raylet reaps them with SIGCHLD ignored, which discards their
+  times; a 3,000-page Ray run showed 8.7 s by rusage against 160 s sampled).  Hence (2): the wrapper samples utime + stime of
   every descendant from /proc every 0.2 s and sums each process's last sample (it misses at
   most the last 0.2 s of each).  The table shows both; ``cpu_s`` is the larger.  The
   wrapper's own CPU is taken out of (1);
