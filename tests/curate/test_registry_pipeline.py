@@ -318,7 +318,10 @@ def test_fineweb_recipe_loads():
     names = [s.name for s in pipeline.stages]
     assert names[:3] == BUILTINS
     assert {"gopher_repetition", "gopher_quality", "c4_quality", "fineweb_quality", "pii_masker"} <= set(names)
-    assert pipeline.stages[0].favor_precision is True
+    extract = pipeline.stages[0]
+    # the extraction defaults chosen on two benchmarks and the cascade (issue 11)
+    assert extract.favor_precision is False and extract.tables == "layout_as_text"
+    assert extract.prefilter_languages == ["auto"]
 
 
 def test_commoncrawl_yaml_loads():
