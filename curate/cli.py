@@ -128,7 +128,13 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     if is_mixture_file(args.pipeline):
         print(describe_mixture(load_mixture(args.pipeline)))
     else:
-        print(load_pipeline(args.pipeline).describe())
+        from curate.run import resolve_prefilter_languages
+
+        pipeline = load_pipeline(args.pipeline)
+        notes = resolve_prefilter_languages(pipeline)  # as a run resolves prefilter_languages: auto
+        print(pipeline.describe())
+        for note in notes:
+            print(f"note: {note}")
     return 0
 
 

@@ -244,6 +244,7 @@ def test_explain(capsys):
     assert "actor pool" in printed
     assert "'engine': 'trafilatura'" in printed
     assert "rejects: full" in printed
+    assert "'prefilter_languages': ['en']" in printed  # auto, resolved as a run resolves it
 
 
 @pytest.mark.parametrize("argv", [[], ["bogus"], ["run"], ["run", PIPELINE, "--executor", "dask"]])
