@@ -43,12 +43,15 @@ def _shorten(text: str | None, width: int) -> str:
 
 def _languages(layout: OutputLayout, data: pa.Table) -> tuple[dict[str, int], dict[str, int]]:
     """Identified languages, most frequent first: documents kept per language (0 where all
-    were rejected), and documents rejected after identification per language."""
+    were rejected), and documents rejected after identification per language (a page the
+    extraction cascade rejected counts under the language it found, ``prefilter_language``)."""
     kept = {c["values"]: c["counts"] for c in pc.value_counts(data["language"]).to_pylist()}
-    rejects = _read_columns(layout, layout.rejects_dir, ["language"])
+    rejects = _read_columns(layout, layout.rejects_dir, ["language", "prefilter_language"])
     rejected: dict[str, int] = {}
-    if rejects is not None and "language" in rejects.column_names:
-        for c in pc.value_counts(rejects["language"]).to_pylist():
+    if rejects is not None and {"language", "prefilter_language"} & set(rejects.column_names):
+        found = [rejects[c] for c in ("language", "prefilter_language") if c in rejects.column_names]
+        languages = pc.coalesce(*found) if len(found) > 1 else found[0]
+        for c in pc.value_counts(languages).to_pylist():
             if c["values"] is not None:
                 rejected[c["values"]] = c["counts"]
     order = sorted(set(kept) | set(rejected), key=lambda k: -(kept.get(k, 0) + rejected.get(k, 0)))

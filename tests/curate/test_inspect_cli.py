@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from rich.console import Console
@@ -76,7 +77,8 @@ def test_inspect_prints_stages_reasons_languages_samples(cli_run, capsys, wide):
     assert "wrong_language" in printed
     # the language table covers every identified document: kept English, rejected others
     assert "Languages (identified documents)" in printed
-    rejected_languages = set(read_dir(out / "rejects")["language"].drop_null().to_pylist())
+    rejects = read_dir(out / "rejects")  # pages the cascade rejected carry prefilter_language
+    rejected_languages = set(pc.coalesce(rejects["language"], rejects["prefilter_language"]).drop_null().to_pylist())
     assert rejected_languages - {"en"}, "the sample holds non-English pages"
     region = printed.split("Languages (identified documents)")[1]
     for language in rejected_languages | {"en"}:
@@ -96,7 +98,7 @@ def test_inspect_rejects_flag(cli_run, capsys, wide):
     assert main(["inspect", str(out), "--rejects", "--samples", "1"]) == 0
     printed = capsys.readouterr().out
     assert "Sample rejects" in printed
-    assert "language_filter:wrong_language" in printed
+    assert "extract_html:prefilter:wrong_language" in printed  # the extraction cascade's rejects
     assert "read:not_html" in printed
 
 
@@ -110,7 +112,7 @@ def test_inspect_output_returns_summary(cli_run, samples):
 
     assert summary["stats"] == stats
     rejects = read_dir(out / "rejects")
-    identified = set(rejects["language"].drop_null().to_pylist()) | {"en"}
+    identified = set(pc.coalesce(rejects["language"], rejects["prefilter_language"]).drop_null().to_pylist()) | {"en"}
     # kept documents per identified language: English only, the rest were all rejected
     assert summary["languages"] == {lang: data.num_rows if lang == "en" else 0 for lang in identified}
     lengths = summary["text_length"]
@@ -136,10 +138,12 @@ def test_summarize_output_prints_nothing(cli_run, capfd, show_rejects):
     assert summary["kind"] == "pipeline" and summary["directory"] == str(out)
     data = read_dir(out / "data")
     assert [row["url"] for row in summary["sample_documents"]] == data["url"].to_pylist()[:2]
-    assert sum(summary["languages_rejected"].values()) == read_dir(out / "rejects")["language"].drop_null().length()
+    rejects = read_dir(out / "rejects")
+    identified = pc.coalesce(rejects["language"], rejects["prefilter_language"]).drop_null()
+    assert sum(summary["languages_rejected"].values()) == identified.length()
     if show_rejects:
         reasons = {f"{row['dropped_by']}:{row['reason']}" for row in summary["sample_rejects"]}
-        assert {"language_filter:wrong_language", "read:not_html"} <= reasons
+        assert {"extract_html:prefilter:wrong_language", "read:not_html"} <= reasons
     else:
         assert "sample_rejects" not in summary
 

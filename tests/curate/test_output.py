@@ -355,7 +355,7 @@ def test_run_local_end_to_end_and_resume(sample_warc, tmp_path):
     assert (first.inputs_total, first.inputs_skipped) == (1, 0)
     assert first.kept > 0 and first.rejected > 0
     data, rejects = check_output_consistent(out, first)
-    assert "wrong_language" in set(rejects["reason"].to_pylist())
+    assert "prefilter:wrong_language" in set(rejects["reason"].to_pylist())  # the extraction cascade
     reports = list((out / "_curate" / "inputs").glob("*.json"))
     assert len(reports) == 1
     report = json.loads(reports[0].read_text())

@@ -348,7 +348,8 @@ def test_describe_shows_one_cpu_segment_as_an_actor_pool():
     assert len(segments) == 1 and "actor pool" in segments[0]
     by_stage = {name: next(ln for ln in lines if ln.strip().startswith(name)) for name in BUILTINS}
     assert "loads state once per worker" in by_stage["fasttext_language_id"]
-    assert "loads state once per worker" not in by_stage["extract_html"]
+    # extract_html loads the language-ID model for its cascade (prefilter_languages: auto)
+    assert "loads state once per worker" in by_stage["extract_html"]
     assert "'languages': ['en']" in by_stage["language_filter"]
     assert "rejects: full" in lines[-1]
 
