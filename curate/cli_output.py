@@ -5,6 +5,7 @@ rich, and the live progress line of a run.  Library code never prints; it logs t
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
@@ -103,6 +104,44 @@ __all__ = ["TerminalHandler", "TerminalProgress", "install", "make_console"]
 BENIGN_NATIVE_LINES = ("max_restarts > 0", "RAW: Lock blocking")
 
 
+class _WithoutNotices(io.TextIOBase):
+    """``sys.stderr`` on the terminal, minus the notices of BENIGN_NATIVE_LINES that Ray
+    forwards from its workers' stderr (``(pid=...) [mutex.cc] RAW: Lock blocking``): those
+    go to the log file.  Everything else is written through at once (a live progress line
+    included)."""
+
+    def __init__(self, terminal: Any, log_path: str) -> None:
+        super().__init__()
+        self.terminal = terminal
+        self.log_path = log_path
+        self._diverted = False
+
+    def write(self, text: str) -> int:
+        if any(b in text for b in BENIGN_NATIVE_LINES) or (self._diverted and text == "\n"):
+            self._diverted = text != "\n"
+            with open(self.log_path, "a", encoding="utf-8", errors="replace") as log:
+                log.write(text)
+            return len(text)
+        self._diverted = False
+        return self.terminal.write(text)
+
+    def flush(self) -> None:
+        self.terminal.flush()
+
+    def isatty(self) -> bool:
+        return self.terminal.isatty()
+
+    def fileno(self) -> int:
+        return self.terminal.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self.terminal.encoding
+
+    def writable(self) -> bool:
+        return True
+
+
 class NativeStderr:
     """Sends what native code writes straight to file descriptor 2 (Ray's C++ core worker,
     absl, glog) to a log file, while Python's ``sys.stderr`` (curate's own lines, and the
@@ -119,7 +158,6 @@ class NativeStderr:
 
     def start(self) -> None:
         import faulthandler
-        import io
 
         os.makedirs(self.directory, exist_ok=True)
         self.path = os.path.join(self.directory, f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log")
@@ -131,7 +169,7 @@ class NativeStderr:
         self._saved_stderr = sys.stderr
         terminal = io.TextIOWrapper(io.FileIO(self._saved_fd, "w", closefd=False), encoding=getattr(sys.stderr, "encoding", None) or "utf-8",
                                     errors="backslashreplace", line_buffering=True)
-        sys.stderr = terminal
+        sys.stderr = _WithoutNotices(terminal, self.path)
         faulthandler.enable(file=terminal)
 
     def finish(self) -> str | None:

@@ -130,6 +130,9 @@ NATIVE_SCRIPT = textwrap.dedent(
     if sys.argv[2] == "other":
         os.write(2, b"raylet: the node ran out of disk\\n")
     print("curate line", file=sys.stderr)
+    # a worker's stderr line as Ray forwards it to the driver (through sys.stderr)
+    print("(_timed pid=25981) [mutex.cc : 452] RAW: Lock blocking 0x7f55cc007a20 @ 0x7f55e5e2b1a2", file=sys.stderr)
+    print("after the notice", file=sys.stderr)
     print(f"note={native.finish()}", file=sys.stderr)
     """
 )
@@ -140,7 +143,7 @@ def test_native_stderr_goes_to_a_log_named_only_when_it_matters(tmp_path, kind):
     logs = tmp_path / "logs"
     done = subprocess.run([sys.executable, "-c", NATIVE_SCRIPT, str(logs), kind], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "curate line" in done.stderr
+    assert "curate line" in done.stderr and "curate line\nafter the notice\n" in done.stderr
     assert "core_worker" not in done.stderr and "RAW:" not in done.stderr and "raylet" not in done.stderr
     files = list(logs.iterdir())
     if kind == "benign":
