@@ -160,6 +160,7 @@ class NativeStderr:
         import faulthandler
 
         os.makedirs(self.directory, exist_ok=True)
+        self._remove_stale_empty_logs()
         self.path = os.path.join(self.directory, f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log")
         sys.stderr.flush()
         self._saved_fd = os.dup(2)
@@ -171,6 +172,21 @@ class NativeStderr:
                                     errors="backslashreplace", line_buffering=True)
         sys.stderr = _WithoutNotices(terminal, self.path)
         faulthandler.enable(file=terminal)
+
+    def _remove_stale_empty_logs(self, older_than_s: float = 3600.0) -> None:
+        """Empty logs of commands that were killed before they could remove theirs."""
+        now = time.time()
+        try:
+            entries = list(os.scandir(self.directory))
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                info = entry.stat()
+                if entry.name.endswith(".log") and info.st_size == 0 and now - info.st_mtime > older_than_s:
+                    os.remove(entry.path)
+            except OSError:
+                pass
 
     def finish(self) -> str | None:
         """Stop routing; return a line naming the log file when it holds anything a user
