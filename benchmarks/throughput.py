@@ -518,6 +518,8 @@ def run_end_to_end(
             "stages": stages,
             "stage_cores_busy": busy,
             "stage_docs_per_busy_second": per_stage_rate,
+            # pages the extraction cascade rejected before trafilatura (reasons prefilter:*)
+            "skipped_extraction": sum(n for s in stages for r, n in s["dropped"].items() if r.startswith("prefilter:")),
             "cores_busy_total": round(sum(s["seconds"] for s in stages) / result.seconds, 3)
             if result.seconds
             else None,
@@ -630,7 +632,8 @@ def print_report(results: dict[str, Any]) -> None:
             busy = "  ".join(f"{k} {_fmt(v, 2)}" for k, v in x["stage_cores_busy"].items())
             print(
                 f"{item['name']:<50} {_fmt(x['records_per_s'])} records/s; kept {x['kept']:,}, "
-                f"rejected {x['rejected']:,}; cores busy: {busy}; all stages {_fmt(x['cores_busy_total'], 2)}"
+                f"rejected {x['rejected']:,}; cores busy: {busy}; all stages {_fmt(x['cores_busy_total'], 2)}; "
+                f"{x.get('skipped_extraction', 0):,} of {item['docs']:,} pages skipped trafilatura (cascade)"
             )
             if x.get("warning"):
                 print(f"  warning from stats.json: {x['warning']}")
