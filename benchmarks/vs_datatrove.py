@@ -497,15 +497,16 @@ def agreement(parts: dict[str, Any], cur: dict[str, Any], dt: dict[str, Any],
         cls = f"{r['dropped_by']}: {r['reason']}" if r else "missing from curate's output"
         only_dt[cls] += 1
         ex_only_dt.setdefault(cls, f"{k} {url_of.get(k, '')}")
+    def datatrove_drop(k: str, reader: str, extractor: str) -> str:
+        """Where datatrove dropped ``k``: its filter stage, its reader, or its extractor."""
+        if k in dstage:
+            return dstage[k]
+        return reader if dread is not None and k not in dread else extractor
+
     only_cur = Counter()
     ex_only_cur: dict[str, str] = {}
     for k in sorted(ckept - dkept):
-        if k in dstage:
-            cls = dstage[k]
-        elif dread is not None and k not in dread:
-            cls = "reader (not yielded by WarcReader)"
-        else:
-            cls = "extractor (no text / timeout / error)"
+        cls = datatrove_drop(k, "reader (not yielded by WarcReader)", "extractor (no text / timeout / error)")
         only_cur[cls] += 1
         ex_only_cur.setdefault(cls, f"{k} {url_of.get(k, '')}")
     both_dropped = Counter()
@@ -514,13 +515,7 @@ def agreement(parts: dict[str, Any], cur: dict[str, Any], dt: dict[str, Any],
             continue
         r = crej.get(k)
         cstage = r["dropped_by"] if r else "?"
-        if k in dstage:
-            ds = dstage[k]
-        elif dread is not None and k not in dread:
-            ds = "reader"
-        else:
-            ds = "extractor"
-        both_dropped[f"{cstage} / {ds}"] += 1
+        both_dropped[f"{cstage} / {datatrove_drop(k, 'reader', 'extractor')}"] += 1
     return {
         "key": "id" if by_id else "url",
         "curate_kept": len(ckept), "datatrove_kept": len(dkept), "both_kept": len(ckept & dkept),

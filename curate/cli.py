@@ -175,10 +175,10 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 def _cmd_stages(args: argparse.Namespace) -> int:
     from curate.registry import registered_stages
+    from curate.stage import stateful_by_default
 
     for name, cls in registered_stages().items():
-        stateful = cls.stateful if isinstance(cls.stateful, bool) else False  # a property: depends on settings
-        kind = "global" if getattr(cls, "is_global", False) else "actor" if stateful else "task"
+        kind = "global" if getattr(cls, "is_global", False) else "actor" if stateful_by_default(cls) else "task"
         print(f"{name:<28} {kind:<6} {first_sentence(cls.__doc__)}")
     return 0
 

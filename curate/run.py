@@ -130,22 +130,26 @@ def resolve_prefilter_languages(pipeline: Pipeline) -> list[str]:
     for i, stage in enumerate(pipeline.stages):
         if getattr(stage, "prefilter_languages", None) != ["auto"]:
             continue
-        later = [s for s in pipeline.stages[i + 1:] if s.name == "language_filter" and getattr(s, "languages", None)]
-        languages = sorted(set().union(*(set(s.languages) for s in later))) if later else None
-        stage.prefilter_languages = languages  # type: ignore[attr-defined]
-        if languages is None:
+        later = _languages_kept_after(pipeline, i)
+        stage.prefilter_languages = sorted(later) if later else None  # type: ignore[attr-defined]
+        if not later:
             notes.append(f"{stage.stage_id}: prefilter_languages is auto but no language_filter follows; the cascade is off")
     return notes
+
+
+def _languages_kept_after(pipeline: Pipeline, index: int) -> set[str]:
+    """The languages the ``language_filter`` stages after stage ``index`` keep (any of them)."""
+    return {lang for s in pipeline.stages[index + 1:] if s.name == "language_filter" for lang in getattr(s, "languages", None) or []}
 
 
 def language_support_warnings(pipeline: Pipeline) -> list[str]:
     """Filters whose rules do not cover the languages an earlier language filter keeps."""
     kept: set[str] | None = None  # None: any language may reach this point
     warnings = []
-    prefilters = [s for s in pipeline.stages if getattr(s, "prefilter_languages", None)]
-    kept_later = [set(s.languages) for s in pipeline.stages if s.name == "language_filter" and getattr(s, "languages", None)]
-    for stage in prefilters:
-        lost = set().union(*kept_later) - set(stage.prefilter_languages) if kept_later else set()
+    for i, stage in enumerate(pipeline.stages):
+        if not getattr(stage, "prefilter_languages", None):
+            continue
+        lost = _languages_kept_after(pipeline, i) - set(stage.prefilter_languages)
         if lost:
             warnings.append(
                 f"{stage.stage_id}'s prefilter_languages ({', '.join(stage.prefilter_languages)}) rejects pages in "

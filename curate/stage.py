@@ -81,7 +81,9 @@ class Stage:
     ``name``       registry name (snake_case of the class name unless set).
     ``stateful``   True when ``setup()`` loads heavy state (a model): the stage then runs in
                    a Ray actor pool so the state is loaded once per worker.  Stateless stages
-                   run as Ray tasks.  This is declared, never inferred.
+                   run as Ray tasks.  This is declared, never inferred; a stage whose
+                   state depends on its settings declares it as a property
+                   (``extract_html``: only with its cascade on).
     ``resources``  what one worker needs.
 
     ``label`` (a field) names this instance in statistics and rejects; it defaults to
@@ -210,6 +212,18 @@ def _add_score_columns(table: pa.Table, scores: Any, default_name: str) -> pa.Ta
             values = pa.array(values)
         table = put_column(table, column_name, values)
     return table
+
+
+def stateful_by_default(cls: type[Stage]) -> bool:
+    """Whether stages of ``cls`` with default settings load state (run as actors), for
+    listings that have a class, not an instance."""
+    declared = getattr(cls, "stateful", False)
+    if isinstance(declared, property):
+        try:
+            return bool(cls().stateful)
+        except Exception:  # settings without defaults: say what the class declares at most
+            return False
+    return bool(declared)
 
 
 def put_column(table: pa.Table, name: str, values: pa.Array | pa.ChunkedArray) -> pa.Table:

@@ -13,10 +13,11 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from curate.registry import register
 from curate.schema import CHARSET, PAYLOAD, TEXT
-from curate.stage import Stage, mark_dropped, require
+from curate.stage import Stage, mark_dropped, put_column, require
 from curate.stages.decode import decode_html
 from curate.stages.html_layout import (
     TABLE_MODES,
@@ -24,6 +25,10 @@ from curate.stages.html_layout import (
     strip_cell_escapes,
     unwrap_layout_tables,
 )
+
+# the cascade's evidence columns (extract_html's prefilter)
+PREFILTER_LANGUAGE = "prefilter_language"
+PREFILTER_SCORE = "prefilter_language_score"
 
 
 class ExtractionTimeout(Exception):
@@ -239,18 +244,23 @@ class ExtractHtml(Stage):
             options = {"main_content": True, "alt_texts": False, "preserve_formatting": True}
             options.update(self.resiliparse_options or {})
             self._extract = lambda html, url: html_to_text_resiliparse(html, **options)
-        self._recent: OrderedDict[bytes, tuple[str | None, str | None]] = OrderedDict()
+        self._recent: OrderedDict[tuple[bytes, str | None], tuple[str | None, str | None]] = OrderedDict()
         self.reused = 0
-        self._lid_model = None
+        self._cheap_lid = None
         if self.prefilter_languages == ["auto"]:
             raise ValueError(
                 "extract_html: prefilter_languages: auto takes the languages of the pipeline's language_filter "
                 "when a pipeline runs; running the stage alone, give the languages (e.g. [en])"
             )
         if self.prefilter_languages:
-            from curate.stages.langid import load_fasttext, resolve_model_path
+            from curate.stages.langid import FasttextLanguageId
 
-            self._lid_model = load_fasttext(resolve_model_path(self.prefilter_model))
+            # the language-ID stage itself, on the cheap text, into the cascade's own columns
+            self._cheap_lid = FasttextLanguageId(
+                model=self.prefilter_model, max_chars=self.prefilter_max_chars,
+                language_column=PREFILTER_LANGUAGE, score_column=PREFILTER_SCORE,
+            )
+            self._cheap_lid.setup()
 
     def extract_one(self, payload: bytes, charset: str | None = None, url: str | None = None) -> tuple[str | None, str | None]:
         """Extract one page; returns ``(text, drop_reason)`` (the cascade does not apply)."""
@@ -268,15 +278,15 @@ class ExtractHtml(Stage):
             return None, "no_text"
         return text, None
 
-    def cheap_languages(self, htmls: list[str]) -> tuple[list[str | None], np.ndarray]:
-        """The cascade's evidence: the language of each page's whole visible text."""
-        from curate.stages.langid import predict_top1
-
+    def cheap_languages(self, htmls: list[str | None]) -> pa.Table:
+        """The cascade's evidence: the language of each page's whole visible text
+        (``prefilter_language``, ``prefilter_language_score``; null without text or page)."""
         self.ensure_setup()
-        texts = [" ".join(cheap_text(html)[: self.prefilter_max_chars].split()) for html in htmls]
-        names, scores = predict_top1(self._lid_model, texts)
-        empty = [not t for t in texts]  # no text: no evidence, the page goes on
-        return [None if e else n for e, n in zip(empty, names)], np.where(empty, 0.0, scores).astype(np.float32)
+        texts = pa.array([cheap_text(html) if html is not None else "" for html in htmls], pa.large_string())
+        found = self._cheap_lid.process(pa.table({TEXT: texts}))
+        language = found[PREFILTER_LANGUAGE]
+        score = pc.if_else(pc.is_null(language), pa.scalar(None, pa.float32()), found[PREFILTER_SCORE])
+        return pa.table({PREFILTER_LANGUAGE: language, PREFILTER_SCORE: score})
 
     def process(self, table: pa.Table) -> pa.Table:
         if PAYLOAD not in table.column_names:
@@ -296,24 +306,22 @@ class ExtractHtml(Stage):
                 continue
             htmls[i] = decode_html(payload, charset)  # once per page, for both extractors
         if self.prefilter_languages:
-            rows = list(htmls)
-            # an empty batch (the planner's probe) adds the columns without loading the model
-            names, scores = self.cheap_languages([htmls[i] for i in rows]) if rows else ([], np.zeros(0, np.float32))
-            cheap_names: list[str | None] = [None] * len(payloads)
-            cheap_scores = np.full(len(payloads), np.nan, np.float32)
-            wanted = set(self.prefilter_languages)
-            for i, name, score in zip(rows, names, scores):
-                cheap_names[i], cheap_scores[i] = name, score
-                if name is not None and name not in wanted and score >= self.prefilter_min_score:
-                    reasons[i] = self.PREFILTER_WRONG_LANGUAGE
-                    del htmls[i]
-            table = _set_column(table, "prefilter_language", pa.array(cheap_names, pa.string()))
-            table = _set_column(table, "prefilter_language_score",
-                                pa.array(cheap_scores, pa.float32(), mask=np.isnan(cheap_scores)))
+            if htmls:
+                found = self.cheap_languages([htmls.get(i) for i in range(len(payloads))])
+            else:  # an empty batch (the planner's probe): the columns, without loading the model
+                found = pa.table({PREFILTER_LANGUAGE: pa.nulls(len(payloads), pa.string()),
+                                  PREFILTER_SCORE: pa.nulls(len(payloads), pa.float32())})
+            other = pc.invert(pc.is_in(found[PREFILTER_LANGUAGE], pa.array(self.prefilter_languages, pa.string())))
+            sure = pc.greater_equal(found[PREFILTER_SCORE], pa.scalar(self.prefilter_min_score, pa.float32()))
+            for i in np.flatnonzero(pc.fill_null(pc.and_(other, sure), False).to_numpy(zero_copy_only=False)):
+                reasons[i] = self.PREFILTER_WRONG_LANGUAGE
+                del htmls[int(i)]
+            table = put_column(put_column(table, PREFILTER_LANGUAGE, found[PREFILTER_LANGUAGE]),
+                               PREFILTER_SCORE, found[PREFILTER_SCORE])
         for i, html in htmls.items():
             # A payload seen before by this worker (a mirror, an error page served under
             # many URLs) reuses its extraction: the result depends on the bytes only.
-            key = hashlib.blake2b(payloads[i], digest_size=16, key=(charsets[i] or "").encode()[:64]).digest()
+            key = (hashlib.blake2b(payloads[i], digest_size=16).digest(), charsets[i])
             done = self._recent.get(key)
             if done is None:
                 done = self._extract_html(html, urls[i])
@@ -345,7 +353,3 @@ def cheap_text(html: str) -> str:
     except Exception:  # no evidence: the page goes on to the full extraction
         return ""
 
-
-def _set_column(table: pa.Table, name: str, values: pa.Array) -> pa.Table:
-    idx = table.schema.get_field_index(name)
-    return table.set_column(idx, name, values) if idx >= 0 else table.append_column(name, values)

@@ -91,7 +91,8 @@ def test_the_score_bar_decides():
     html = ("<html><body><article><p>Der Hund läuft jeden Morgen schnell über die Straße, bellt laut "
             "und wartet dann geduldig vor der Bäckerei auf seinen Besitzer.</p></article></body></html>")
     page = pa.table({"id": ["de"], "url": ["https://de.example/"], "payload": [html.encode()], "charset": ["utf-8"]})
-    names, scores = build_stage("extract_html", {"prefilter_languages": ["en"]}).cheap_languages([html])
+    found = build_stage("extract_html", {"prefilter_languages": ["en"]}).cheap_languages([html])
+    names, scores = found["prefilter_language"].to_pylist(), found["prefilter_language_score"].to_pylist()
     assert names == ["de"] and 0.5 < scores[0] < 0.999
     below = build_stage("extract_html", {"prefilter_languages": ["en"], "prefilter_min_score": float(scores[0]) - 0.001})
     above = build_stage("extract_html", {"prefilter_languages": ["en"], "prefilter_min_score": float(scores[0]) + 0.001})

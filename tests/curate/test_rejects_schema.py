@@ -102,13 +102,19 @@ def _expected_columns(mode: str) -> list[str]:
     return _planned(mode)[1].names
 
 
+def _one_schema(directory: Path, more_parts_than: int) -> list[str]:
+    """The column names every part of ``directory`` shares (there are more than
+    ``more_parts_than`` parts, and one schema)."""
+    parts = _parts(directory)
+    assert len(parts) > more_parts_than
+    schemas = _schemas(directory)
+    assert len(schemas) == 1, f"{len(schemas)} schemas in {len(parts)} {directory.name} parts"
+    return [name for name, _ in next(iter(schemas))]
+
+
 def test_rejects_parts_share_one_schema_from_the_plan(run_output):
     out, mode = run_output
-    parts = _parts(out / "rejects")
-    assert len(parts) > 5
-    schemas = _schemas(out / "rejects")
-    assert len(schemas) == 1, f"{len(schemas)} schemas in {len(parts)} reject parts"
-    names = [name for name, _ in next(iter(schemas))]
+    names = _one_schema(out / "rejects", 5)
     assert names == _expected_columns(mode)
     if mode == "minimal":
         assert names == MINIMAL
@@ -167,12 +173,8 @@ def test_rejects_read_with_hf_datasets(run_output, tmp_path, monkeypatch):
 
 def test_data_parts_share_one_schema(run_output):
     out, _ = run_output
-    parts = _parts(out / "data")
-    assert len(parts) > 3
-    schemas = _schemas(out / "data")
-    assert len(schemas) == 1, f"{len(schemas)} schemas in {len(parts)} data parts"
     data, _ = _planned()
-    assert [name for name, _ in next(iter(schemas))] == data.names
+    assert _one_schema(out / "data", 3) == data.names
     # WARC columns are null for the JSONL documents, rather than absent from their parts
     table = ds.dataset(str(out / "data")).to_table(columns=["id", "content_type"]).to_pylist()
     assert {r["id"] for r in table if r["content_type"] is None} >= {"good"}
