@@ -58,7 +58,7 @@ from curate.dedup.base import (
     write_ids,
 )
 from curate.dedup.components import connected_components
-from curate.dedup.minhash import EMPTY, MinHasher, band_hashes, pairwise_jaccard
+from curate.dedup.minhash import MinHasher, band_hashes, pairwise_jaccard
 from curate.dedup.tasks import TaskRunner
 from curate.dedup.workdir import WorkDir
 from curate.registry import register
@@ -120,11 +120,10 @@ def _bands_task(spec: dict[str, Any]) -> dict[str, Any]:
         n = table.num_rows
         ids.append(table[ID])
         text, live = table[TEXT], live_mask(table)
-        sigs, counts = hasher.signatures(text)
-        sigs[~live] = EMPTY
+        # dropped rows are never compared: no text, so an empty set and an EMPTY signature
+        sigs, counts, sets = hasher.signatures_and_sets(pc.if_else(pa.array(live), text, pa.scalar(None, text.type)))
         writer.write(pa.table({"sig": pa.FixedSizeListArray.from_arrays(pa.array(sigs.ravel(), pa.uint32()), spec["num_perm"])}))
-        # dropped rows are never compared: an empty set keeps the file small
-        shingle_writer.write(pa.table({"shingles": hasher.shingle_set_list(pc.if_else(pa.array(live), text, pa.scalar(None, text.type)))}))
+        shingle_writer.write(pa.table({"shingles": sets}))
         hashed = live & (counts > 0)
         stats["documents"] += n
         stats["hashed"] += int(hashed.sum())

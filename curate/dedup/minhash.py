@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -178,17 +179,35 @@ def _signatures_kernel(data, offsets, classes, lower, ngram, a, b, out, shingle_
         count = nw - width + 1 if nw > 0 else 0
         shingle_counts[d] = count
         for s in range(count):
-            x = np.uint32(_shingle_hash(words, s, width) >> np.uint64(32))
-            for k in range(num_perm):
-                # a_k x + b_k mod 2**32 (a_k odd: a permutation of 32-bit values), then a
-                # fixed bijective mixer so that the order of outputs is well scrambled.
-                v = np.uint32(a[k] * x + b[k])
-                v ^= v >> np.uint32(16)
-                v = np.uint32(v * np.uint32(0x85EBCA6B))
-                v ^= v >> np.uint32(13)
-                sig[k] = min(sig[k], v)
+            _permute_into(sig, a, b, _shingle_hash(words, s, width))
         for k in range(num_perm):
             out[d, k] = sig[k]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _permute_into(sig, a, b, shingle):
+    """Lower ``sig`` by one shingle hash: per function k, a_k x + b_k mod 2**32 (a_k odd:
+    a permutation of 32-bit values) of its top 32 bits, then a fixed bijective mixer so
+    that the order of outputs is well scrambled."""
+    x = np.uint32(shingle >> np.uint64(32))
+    for k in range(a.shape[0]):
+        v = np.uint32(a[k] * x + b[k])
+        v ^= v >> np.uint32(16)
+        v = np.uint32(v * np.uint32(0x85EBCA6B))
+        v ^= v >> np.uint32(13)
+        sig[k] = min(sig[k], v)
+
+
+@njit(cache=True, nogil=True)
+def _signatures_from_shingles(shingles, offsets, a, b, out):
+    """Signatures from each document's shingle hashes (as ``_shingle_set_kernel`` lists
+    them): the same values as ``_signatures_kernel`` on the text."""
+    sig = np.empty(a.shape[0], np.uint32)
+    for d in range(offsets.shape[0] - 1):
+        sig[:] = np.uint32(0xFFFFFFFF)
+        for i in range(offsets[d], offsets[d + 1]):
+            _permute_into(sig, a, b, shingles[i])
+        out[d, :] = sig
 
 
 @njit(cache=True, nogil=True)
@@ -260,17 +279,32 @@ class MinHasher:
 
     def shingle_set_list(self, texts: pa.Array | pa.ChunkedArray) -> pa.ListArray:
         """Each document's set of shingle hashes (sorted, unique) as an Arrow list array."""
+        return self._shingles(texts, with_signatures=False)[2]
+
+    def signatures_and_sets(self, texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, pa.ListArray]:
+        """:meth:`signatures` and :meth:`shingle_set_list` of one batch, its text split and
+        hashed once (the same values as the two calls)."""
+        return self._shingles(texts, with_signatures=True)
+
+    def _shingles(self, texts: pa.Array | pa.ChunkedArray, with_signatures: bool) -> tuple[Any, Any, pa.ListArray]:
         data, offsets = _buffers(texts)
         classes, lower = char_tables()
         n = len(offsets) - 1
         out = np.empty(max(int(offsets[-1] - offsets[0]) + 1, 1), np.uint64) if n else np.empty(1, np.uint64)
         out_offsets = np.empty(n + 1, np.int64)
+        sigs = counts = None
         if n:
             _shingle_set_kernel(data, offsets, classes, lower, self.ngram, out_offsets, out)
+            if with_signatures:
+                counts = np.diff(out_offsets)
+                sigs = np.empty((n, self.num_perm), np.uint32)
+                _signatures_from_shingles(out, out_offsets, *self._params(), sigs)
             total = _sort_unique_segments(out, out_offsets)
         else:
             out_offsets[0], total = 0, 0
-        return pa.LargeListArray.from_arrays(pa.array(out_offsets), pa.array(out[:total], pa.uint64()))
+            sigs, counts = np.empty((0, self.num_perm), np.uint32), np.empty(0, np.int64)
+        sets = pa.LargeListArray.from_arrays(pa.array(out_offsets), pa.array(out[:total], pa.uint64()))
+        return sigs, counts, sets
 
     def shingle_sets(self, texts: pa.Array | pa.ChunkedArray) -> list[np.ndarray]:
         """Each document's set of shingle hashes (sorted, unique): for true Jaccard."""

@@ -235,3 +235,18 @@ def test_band_hashes():
     assert band_hashes(sigs[:0], 16, 8).shape == (0, 16)
     with pytest.raises(ValueError, match="exceeds num_perm"):
         band_hashes(sigs, 17, 8)
+
+
+def test_signatures_and_sets_in_one_pass_equal_the_two_calls():
+    """The bands step splits and hashes each text once for both outputs."""
+    rng = random.Random(1)
+    words = "the a tide moon sun soup lentil ferry harbor 日本 語 über Straße".split()
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 40))) for _ in range(300)] + [None, ""]
+    arr = pa.array(texts, pa.large_string())
+    hasher = MinHasher(num_perm=64, ngram=5, seed=3)
+    sigs, counts, sets = hasher.signatures_and_sets(arr)
+    expected_sigs, expected_counts = hasher.signatures(arr)
+    assert np.array_equal(sigs, expected_sigs) and np.array_equal(counts, expected_counts)
+    assert sets.equals(hasher.shingle_set_list(arr))
+    empty = hasher.signatures_and_sets(pa.array([], pa.large_string()))
+    assert empty[0].shape == (0, 64) and len(empty[2]) == 0
