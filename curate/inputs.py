@@ -28,7 +28,6 @@ from __future__ import annotations
 import gzip
 import io
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -36,6 +35,7 @@ import fsspec
 
 from curate.readers import READERS, reader_format_for
 from curate.readers.base import InputFile
+from curate.storage import absolute, is_remote, url_of
 
 COMMON_CRAWL_BASE_URL = "https://data.commoncrawl.org/"
 # The format whose files a directory stands for under ``format: auto`` when it has any.
@@ -138,22 +138,14 @@ def discover_inputs(
     found: dict[str, InputFile] = {}
     left_out: list[tuple[str, int, list[str]]] = []  # (directory, files taken, readable files left out)
     for spec in specs:
-        spec = str(spec)
-        if "://" not in spec:
-            # Workers (possibly on other machines of a cluster) need absolute paths.
-            spec = os.path.abspath(os.path.expanduser(spec))
+        spec = absolute(str(spec))  # workers (possibly on other machines) need absolute paths
         if is_paths_listing(spec):
             for url in read_paths_listing(spec, paths_base_url, storage_options):
                 found.setdefault(url, InputFile(url))
             continue
         fs, _, _ = fsspec.core.get_fs_token_paths(spec, storage_options=storage_options or {})
         protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-        remote = "://" in spec and not spec.startswith("file://")
-
-        def url_of(path: str, protocol: str = protocol, remote: bool = remote) -> str:
-            if not remote:
-                return path
-            return path if "://" in path else f"{protocol}://{path}"
+        remote = is_remote(spec)
 
         if _has_glob(spec):
             matches = sorted(fs.glob(spec))
@@ -161,7 +153,7 @@ def discover_inputs(
                 raise InputError(f"input {spec}: the pattern matches no files")
             for path in matches:
                 if reader_format_for(path) or fs.isfile(path) or (whole_dirs and fs.isdir(path)):
-                    found.setdefault(url_of(path), InputFile(url_of(path)))
+                    found.setdefault(url_of(fs, path), InputFile(url_of(fs, path)))
             continue
         if remote and protocol in ("http", "https"):
             found.setdefault(spec, InputFile(spec))
@@ -171,7 +163,7 @@ def discover_inputs(
         except Exception as exc:  # remote listing errors: name the input
             raise InputError(f"input {spec}: cannot access it ({exc})") from exc
         if is_dir and whole_dirs:
-            directory = url_of(spec.rstrip("/") or spec)
+            directory = url_of(fs, spec.rstrip("/") or spec)
             found.setdefault(directory, InputFile(directory))
         elif is_dir:
             files, skipped = directory_files(fs.find(spec), fmt)
@@ -179,9 +171,9 @@ def discover_inputs(
                 what = "(WARC, JSONL, Parquet)" if fmt in (None, "auto") else f"of format {fmt}"
                 raise InputError(f"input {spec}: the directory holds no readable files {what}")
             for path in files:
-                found.setdefault(url_of(path), InputFile(url_of(path)))
+                found.setdefault(url_of(fs, path), InputFile(url_of(fs, path)))
             if skipped:
-                left_out.append((spec, len(files), [url_of(path) for path in skipped]))
+                left_out.append((spec, len(files), [url_of(fs, path) for path in skipped]))
         elif fs.exists(spec):
             found.setdefault(spec, InputFile(spec))
         else:

@@ -199,21 +199,19 @@ def listed_shards(fs: AbstractFileSystem, root: str, output_id: str) -> set[str]
 
 
 def _owner_id(fs: AbstractFileSystem, root: str) -> str | None:
-    path = join(root, OWNER_FILE)
-    try:
-        with fs.open(path, "r") as f:
-            value = json.load(f).get("output_id")
-    except (FileNotFoundError, OSError, ValueError, AttributeError):
-        return None
+    data = read_json_file(fs, join(root, OWNER_FILE))
+    value = data.get("output_id") if isinstance(data, dict) else None
     return value if isinstance(value, str) and value else None
 
 
 def _is_owned(fs: AbstractFileSystem, path: str, relative: str, output_id: str, known: set[str]) -> bool:
+    # curate's state folders first: everything in them is curate's, the temporary files a
+    # killed step left there included (work folders name them without an output id)
+    if relative in STATE_FILES or any(relative.startswith(folder) for folder in STATE_FOLDERS):
+        return True
     name = relative.rsplit("/", 1)[-1]
     if name.startswith(TMP_PREFIX):
         return any(name.startswith(f"{TMP_PREFIX}{i}-") for i in known)
-    if relative in STATE_FILES or any(relative.startswith(folder) for folder in STATE_FOLDERS):
-        return True
     if relative in ROOT_JSON:
         return json_owner(fs, path) == output_id
     if name.endswith(".parquet"):

@@ -496,7 +496,9 @@ class URLFilter(Stage):
             assign(has, REASON_DOMAIN, category)
 
         if len(self._urls) and not decided.all():
-            found = self._urls.find(normalize_urls(urls))
+            todo = np.flatnonzero(~decided)  # the key is costly: only rows still undecided
+            found = np.full(n, -1, np.int64)
+            found[todo] = self._urls.find(normalize_urls(urls.take(pa.array(todo))))
             hit = found >= 0
             category = np.full(n, None, dtype=object)
             category[hit] = self._categories[self._urls.labels[found[hit]]]

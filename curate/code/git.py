@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from curate.code.base import FILE, SUBMODULE, SYMLINK, Entry, RepositoryError, RepoSource
+from curate.storage import is_remote
 
 # safe.directory: reading a repository another user owns is fine (only protected
 # configuration, which includes the command line, may set it).
@@ -80,7 +81,7 @@ def repository_name(path: str) -> str:
         .decode("utf-8", "replace")
         .strip()
     )
-    hosted = "://" in url and not url.startswith("file://") or (":" in url and "@" in url.split(":", 1)[0])
+    hosted = is_remote(url) or (":" in url and "@" in url.split(":", 1)[0])  # https://..., git@host:owner/name
     if hosted:
         tail = url.rstrip("/").split("://", 1)[-1].replace(":", "/").split("/")[1:]
         name = "/".join(tail[-2:]).removesuffix(".git")

@@ -43,15 +43,7 @@ from curate.dedup.workdir import WorkDir
 from curate.registry import register
 from curate.schema import ID, TEXT, URL
 from curate.stage import mark_dropped
-
-
-def normalise_urls(urls: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """The URL key of :func:`curate.urls.url_keys` (the one ``url_filter`` matches lists
-    with, before lower-casing): host lower-cased, no scheme, ``www.``, default port,
-    fragment or trailing slash, query parameters sorted; the path keeps its case."""
-    from curate.urls import url_keys
-
-    return url_keys(urls)
+from curate.urls import url_keys
 
 
 def _hash_task(spec: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +61,7 @@ def _hash_task(spec: dict[str, Any]) -> dict[str, Any]:
             hashes, counts = word_sequence_hashes(table[TEXT])
             live &= counts > 0
         else:
-            hashes = byte_hashes(normalise_urls(table[URL].fill_null("")))
+            hashes = byte_hashes(url_keys(table[URL].fill_null("")))  # url_filter's URL key
         stats["documents"] += n
         stats["hashed"] += int(live.sum())
         if live.any():

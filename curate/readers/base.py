@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -13,6 +12,7 @@ import fsspec
 import pyarrow as pa
 
 from curate.stage import snake_case
+from curate.storage import absolute
 
 # ``dropped_by`` of the rows readers reject, and the first stage's name in stats.json.
 READ_STAGE = "read"
@@ -29,8 +29,7 @@ class InputFile:
         # One canonical form whatever the user typed (``../data/x.warc.gz``, ``~/x``):
         # the key below, the resume state and stats.json name an input by it, and workers
         # on other machines need absolute paths.
-        if "://" not in self.path:
-            object.__setattr__(self, "path", os.path.abspath(os.path.expanduser(self.path)))
+        object.__setattr__(self, "path", absolute(self.path))
 
     @property
     def key(self) -> str:

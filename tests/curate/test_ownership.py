@@ -233,3 +233,15 @@ def test_claim_on_an_empty_existing_folder_is_allowed(tmp_path):
     (tmp_path / "empty" / "x.txt").write_text("x")
     with pytest.raises(ForeignFilesError):
         Ownership.claim(str(tmp_path / "empty"))
+
+
+def test_a_temporary_file_a_killed_step_left_in_a_work_folder_is_curates(tmp_path):
+    """Work folders name temporary files without the output id; a killed dedup step's
+    leftover must not make the next run (or --overwrite) refuse the output."""
+    out = tmp_path / "out"
+    run_sample(out)
+    leftover = out / "_curate" / "dedup" / "minhash_dedup" / "done" / ".tmp-task1.json.1234abcd"
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    leftover.write_text("{")
+    owned, foreign = Ownership.read(str(out)).classify()
+    assert foreign == [] and any(p.endswith(".tmp-task1.json.1234abcd") for p in owned)
