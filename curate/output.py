@@ -55,7 +55,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -138,9 +137,6 @@ class OutputLayout:
         return any(self.fs.exists(p) for p in (self.data_dir, self.rejects_dir, self.state_dir))
 
     # -- atomic writes ----------------------------------------------------------------------
-    def _commit(self, tmp: str, final: str) -> None:
-        commit(self.fs, tmp, final)
-
     def write_text(self, final: str, text: str) -> None:
         write_text_atomic(self.fs, final, text, self.owner_id)
 
@@ -164,7 +160,7 @@ class OutputLayout:
                 compression_level=config.compression_level,
                 row_group_size=config.row_group_rows,
             )
-        self._commit(tmp, final)
+        commit(self.fs, tmp, final)
         return final
 
     # -- listing ----------------------------------------------------------------------------
@@ -301,10 +297,7 @@ def _probe_stage(stage: Any, table: pa.Table) -> tuple[pa.Table, bool]:
         if target is not None:
             if ROW not in table.column_names:
                 table = table.append_column(ROW, pa.array([], pa.int64()))
-            try:
-                out = target.decide(table, None)  # no decisions
-            except Exception:
-                out = target.decide(table, np.zeros(0, np.uint64))  # line_dedup: no frequent lines
+            out = target.decide(table, None)  # no decisions
         else:
             out = stage.process(table)
     except Exception:  # a stage that needs real rows (or its model): its columns stay data-defined

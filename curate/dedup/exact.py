@@ -246,7 +246,7 @@ class LineDedup(GlobalStage):
 
     def decide(self, table: pa.Table, frequent: Any) -> pa.Table:
         lines, hashes, counts = _line_table(table[TEXT])
-        if len(frequent):
+        if frequent is not None and len(frequent):
             at = np.minimum(np.searchsorted(frequent, hashes), len(frequent) - 1)
             repeated = (frequent[at] == hashes) & (counts >= self.min_words)
         else:

@@ -48,9 +48,6 @@ class WorkDir:
     def path(self, *parts: str) -> str:
         return "/".join([self.base, *parts])
 
-    def _commit(self, tmp: str, final: str) -> None:
-        commit(self.fs, tmp, final)
-
     def write_table(self, final: str, table: pa.Table) -> None:
         directory, name = final.rsplit("/", 1)
         self.fs.makedirs(directory, exist_ok=True)
@@ -60,7 +57,7 @@ class WorkDir:
                 pq.write_table(table, f, compression="zstd", compression_level=1)
             else:
                 pq.write_table(table, f, compression=self.compression, use_dictionary=False)
-        self._commit(tmp, final)
+        commit(self.fs, tmp, final)
 
     def open_writer(self, final: str, schema: pa.Schema) -> AtomicParquetWriter:
         """A Parquet writer for tables written batch by batch; ``close()`` renames it into place."""
@@ -150,4 +147,4 @@ class AtomicParquetWriter:
     def close(self) -> None:
         self.writer.close()
         self.handle.close()
-        self.work._commit(self.tmp, self.final)
+        commit(self.work.fs, self.tmp, self.final)

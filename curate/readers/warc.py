@@ -590,8 +590,8 @@ class WarcReader(Reader):
                 # ARC has no record ids (warcio invents random ones): use the position.
                 doc_id = derived_id(source.key, ordinal)
                 truncated = not too_large and expected is not None and record.raw_stream.limit not in (None, 0)
-                if truncated and report.damaged is None:
-                    report.damaged = f"record {ordinal} ends before its declared length (truncated file)"
+                if truncated:
+                    note_damage(report, f"record {ordinal} ends before its declared length (truncated file)")
                 yield self._document_row(
                     report=report,
                     doc_id=doc_id,
@@ -607,7 +607,7 @@ class WarcReader(Reader):
                     encodings=(http.get_header("Transfer-Encoding"), http.get_header("Content-Encoding")) if http else None,
                 )
         except Exception as exc:  # warcio raises many types on damaged ARC/WARC input
-            report.damaged = f"unreadable after record {ordinal}: {type(exc).__name__}: {exc}"
+            note_damage(report, f"unreadable after record {ordinal}: {type(exc).__name__}: {exc}")
         try:
             if report.damaged is None and _seekable(stream):
                 if ordinal == 0 and _has_content(stream):
