@@ -128,7 +128,16 @@ def read_parquet(fs: AbstractFileSystem, path: str, columns: list[str] | None = 
     """
     if is_local_fs(fs):
         return pq.read_table(path.removeprefix("file://"), columns=columns)
+    return parquet_file(fs, path).read(columns=columns)
+
+
+def parquet_file(fs: AbstractFileSystem, path: str) -> pq.ParquetFile:
+    """One Parquet file, opened to read row group by row group, the way
+    :func:`read_parquet` reads (by path locally; a remote file copied whole into an
+    Arrow-owned buffer first)."""
+    if is_local_fs(fs):
+        return pq.ParquetFile(path.removeprefix("file://"))
     data = fs.cat_file(path)
     buffer = pa.allocate_buffer(len(data))
     np.frombuffer(buffer, dtype=np.uint8)[:] = np.frombuffer(data, dtype=np.uint8)
-    return pq.read_table(pa.BufferReader(buffer), columns=columns)
+    return pq.ParquetFile(pa.BufferReader(buffer))

@@ -63,7 +63,7 @@ from curate.dedup.tasks import TaskRunner
 from curate.dedup.workdir import WorkDir
 from curate.registry import register
 from curate.schema import ID, TEXT
-from curate.storage import exists, list_files, read_parquet
+from curate.storage import exists, filesystem, list_files, parquet_file, read_parquet
 
 BANDS = "bands"
 REFERENCE_BANDS = "reference_bands"
@@ -71,7 +71,8 @@ SIGNATURES = "signatures"
 # Each document's shingle hashes (sorted, unique), one row per input row: what ``exact``
 # verification compares, kept in the index so that a later run can verify exactly
 # against this run's documents after their text is gone (a pipeline removes its phase
-# outputs).  Written from index format 2 on (``index.json``: ``"format": 2``).
+# outputs).  Written from index format 2 on (``index.json``: ``"format": 2``, a record for
+# readers of an index; the checks here look for the shingle files themselves).
 SHINGLES = "shingles"
 INDEX_FORMAT = 2
 FLUSH_RECORDS = 2_000_000
@@ -266,22 +267,17 @@ def _slot_source(spec: dict[str, Any], slot: int) -> dict[str, Any]:
 def _features(spec: dict[str, Any], slot: int, rows: np.ndarray) -> tuple[np.ndarray, Any]:
     """``(rows, features)``: the stored signatures (``estimated``) or the shingle sets
     (``exact``, from the text) of the given rows of one file; rows sorted and unique."""
-    import fsspec
-
     wanted = np.unique(rows)
     source = _slot_source(spec, slot)
+    work = WorkDir(source["work"])
     if spec["verify"] == "estimated":
-        work = WorkDir(source["work"])
         sigs = read_parquet(work.fs, work.path(SIGNATURES, f"f{source['index']:06d}.parquet"))["sig"].combine_chunks()
         values = sigs.take(pa.array(wanted)).flatten().to_numpy().reshape(len(wanted), spec["num_perm"])
         return wanted, values
-    work = WorkDir(source["work"])
     stored = work.path(SHINGLES, f"f{source['index']:06d}.parquet")
     if exists(work.fs, stored):
         return wanted, _stored_shingles(work, stored, wanted)
-    storage = (source["reader"] or {}).get("storage_options") or {}
-    fs, path = fsspec.core.url_to_fs(source["file"], **storage)
-    if not fs.exists(path):
+    if not _text_exists(source["file"], source["reader"]):
         raise FileNotFoundError(
             f"minhash_dedup: verify: exact needs the text of {source['file']}, which is gone, or the shingle hashes "
             "an index of this version keeps; use verify: estimated (signatures are kept in the index) or restore the file"
@@ -303,19 +299,16 @@ def _features(spec: dict[str, Any], slot: int, rows: np.ndarray) -> tuple[np.nda
 def _stored_shingles(work: WorkDir, path: str, wanted: np.ndarray) -> pa.Array:
     """The stored shingle sets of the ``wanted`` rows (sorted, unique) of one file, read a
     row group at a time so only the wanted rows are held."""
-    import pyarrow.parquet as pq
-
     pieces: list[pa.Array] = []
     first = 0
-    with work.fs.open(path, "rb") as f:
-        parquet = pq.ParquetFile(f)
-        for group in range(parquet.num_row_groups):
-            n = parquet.metadata.row_group(group).num_rows
-            lo, hi = np.searchsorted(wanted, [first, first + n])
-            if hi > lo:
-                column = parquet.read_row_group(group, columns=["shingles"])["shingles"].combine_chunks()
-                pieces.append(column.take(pa.array(wanted[lo:hi] - first)))
-            first += n
+    parquet = parquet_file(work.fs, path)
+    for group in range(parquet.num_row_groups):
+        n = parquet.metadata.row_group(group).num_rows
+        lo, hi = np.searchsorted(wanted, [first, first + n])
+        if hi > lo:
+            column = parquet.read_row_group(group, columns=["shingles"])["shingles"].combine_chunks()
+            pieces.append(column.take(pa.array(wanted[lo:hi] - first)))
+        first += n
     if first <= wanted[-1]:
         raise FileNotFoundError(f"minhash_dedup: {path} has {first} rows, the index expects more; it changed since the index was built")
     return pa.concat_arrays(pieces)
@@ -503,23 +496,19 @@ class MinhashDedup(GlobalStage):
         return out
 
 
-class UnusableIndexError(ValueError):
-    """An earlier run's index lacks what this run's settings need (one line in the CLI)."""
+def _text_exists(file: str, reader: dict[str, Any] | None) -> bool:
+    """Whether the input an index was built from is still there (its text, for exact verification)."""
+    fs, path = filesystem(file, (reader or {}).get("storage_options"))
+    return exists(fs, path)
 
 
 def _check_exact_index(root: str, ref: WorkDir, info: dict[str, Any]) -> None:
     """``verify: exact`` against an index needs, for every file of it, the shingle hashes
     (indexes of format 2 onwards) or the text it was built from; checked before any task."""
-    import fsspec
-
-    storage = (info.get("reader") or {}).get("storage_options") or {}
     for i, file in enumerate(info["files"]):
-        if exists(ref.fs, ref.path(SHINGLES, f"f{i:06d}.parquet")):
+        if exists(ref.fs, ref.path(SHINGLES, f"f{i:06d}.parquet")) or _text_exists(file, info.get("reader")):
             continue
-        fs, path = fsspec.core.url_to_fs(file, **storage)
-        if fs.exists(path):
-            continue
-        raise UnusableIndexError(
+        raise ValueError(
             f"minhash_dedup: index {root} has no shingle hashes for exact verification (an index written by an older "
             f"curate) and the text it was built from is gone ({file}); use --verify estimated (verify: estimated), "
             "or rebuild the index by running the earlier dedup again"

@@ -204,6 +204,7 @@ class ExtractHtml(Stage):
             raise ValueError(f"extract_html: unknown engine {self.engine!r}; use one of {self.ENGINES}")
         if self.tables not in TABLE_MODES:
             raise ValueError(f"extract_html: unknown tables mode {self.tables!r}; use one of {TABLE_MODES}")
+        super().validate()  # every other setting against its declared type
         # Import the engine on the driver so a broken install fails in one line, up front.
         require("trafilatura" if self.engine == "trafilatura" else "resiliparse.extract.html2text", package=self.engine)
         if self.prefilter_languages:

@@ -89,6 +89,7 @@ class FasttextLanguageId(Stage):
     score_column: str = "language_score"
 
     def validate(self) -> None:
+        super().validate()  # every setting against its declared type
         require("fasttext", package="fasttext-predict")
         if not self.model or "://" not in self.model:
             resolve_model_path(self.model)
