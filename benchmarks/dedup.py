@@ -861,10 +861,14 @@ def curate_seed(args: argparse.Namespace) -> int:
 
 
 def optimal_bands_rows(threshold: float, num_perm: int) -> tuple[int, int]:
-    """datasketch's choice of (bands, rows) for ``threshold`` (equal FP/FN weights)."""
-    from datasketch.lsh import _optimal_param
+    """datasketch's choice of (bands, rows) for ``threshold`` (equal FP/FN weights).
 
-    return _optimal_param(threshold, num_perm, 0.5, 0.5)
+    Through curate's ``lsh_parameters``, which reads it from datasketch's public
+    ``MinHashLSH(...).b`` / ``.r`` (cached).
+    """
+    from curate.dedup.fuzzy import lsh_parameters
+
+    return lsh_parameters(threshold, num_perm, 0.5, 0.5)
 
 
 def print_speed(runs: list[DedupRun], datatrove: DedupRun | None, reference: DedupRun | None) -> dict[str, Any]:

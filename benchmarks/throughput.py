@@ -441,8 +441,8 @@ def ray_cluster(num_cpus: int) -> Iterator[float]:
     """
     import ray
 
+    from curate.config import ExecutionConfig
     from curate.execution.ray_executor import start_ray
-    from curate.pipeline import ExecutionConfig
 
     os.environ.pop("RAY_ADDRESS", None)  # always a private local cluster of num_cpus
     start = time.perf_counter()

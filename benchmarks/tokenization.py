@@ -86,7 +86,7 @@ from benchmarks.throughput import (  # noqa: E402
     default_shared_data,
     package_versions,
 )
-from curate.dedup.tasks import LocalRunner  # noqa: E402
+from curate.execution.tasks import LocalRunner  # noqa: E402
 from curate.loader import loader_throughput  # noqa: E402
 from curate.tokenize.shards import Source, TokenizedSettings, write_tokenized  # noqa: E402
 from curate.tokenize.stage import encode_texts  # noqa: E402
@@ -318,8 +318,7 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
             runner = TimedRunner()
 
             def write_pass(runner: TimedRunner = runner) -> tuple[int, int]:
-                holder["manifest"] = write_tokenized([Source("docs", [str(f) for f in files])], str(out), settings, runner,
-                                                     log=lambda m: print(f"  {m}", file=sys.stderr))
+                holder["manifest"] = write_tokenized([Source("docs", [str(f) for f in files])], str(out), settings, runner)
                 totals = holder["manifest"]["totals"]
                 return totals["tokens"] - extra * totals["documents"], totals["documents"]
 

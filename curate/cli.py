@@ -19,9 +19,10 @@ def _progress_view(args: argparse.Namespace) -> Any:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from curate.errors import RunError
     from curate.mixture import is_mixture_file, load_mixture, run_mixture
     from curate.pipeline import load_pipeline
-    from curate.run import RunError, run_pipeline
+    from curate.run import run_pipeline
 
     if is_mixture_file(args.pipeline):
         if not args.output:
@@ -55,7 +56,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_dedup(args: argparse.Namespace) -> int:
-    from curate.pipeline import ExecutionConfig, InputConfig, Pipeline
+    from curate.config import ExecutionConfig, InputConfig
+    from curate.pipeline import Pipeline
     from curate.registry import build_stage
     from curate.run import run_pipeline
 
@@ -83,9 +85,9 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
 
 
 def _cmd_tokenize(args: argparse.Namespace) -> int:
-    from curate.dedup.tasks import task_runner
+    from curate.config import ExecutionConfig
+    from curate.execution.tasks import task_runner
     from curate.inputs import expand_inputs
-    from curate.pipeline import ExecutionConfig
     from curate.tokenize.shards import (
         Source,
         TokenizedSettings,
@@ -128,7 +130,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     if is_mixture_file(args.pipeline):
         print(describe_mixture(load_mixture(args.pipeline)))
     else:
-        from curate.run import resolve_prefilter_languages
+        from curate.pipeline_checks import resolve_prefilter_languages
 
         pipeline = load_pipeline(args.pipeline)
         notes = resolve_prefilter_languages(pipeline)  # as a run resolves prefilter_languages: auto
@@ -351,10 +353,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    from curate.errors import RunError
     from curate.inputs import InputError
     from curate.pipeline import PipelineConfigError
     from curate.registry import UnknownStageError
-    from curate.run import RunError
     from curate.stage import MissingDependencyError
 
     try:
@@ -393,6 +395,18 @@ def root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
+# Modules every ``curate`` subcommand imports (the ``pipeline`` extra); the base install
+# (the loader alone) lacks them.
+COMMAND_MODULES = {"yaml": "pyyaml", "pydantic": "pydantic", "rich": "rich"}
+
+
+def missing_command_packages() -> list[str]:
+    """The packages of :data:`COMMAND_MODULES` that are not installed."""
+    import importlib.util
+
+    return [package for module, package in COMMAND_MODULES.items() if importlib.util.find_spec(module) is None]
+
+
 def run_and_exit(argv: list[str] | None = None) -> None:
     """The ``curate`` command: run it, then leave without the interpreter's teardown.
 
@@ -405,6 +419,12 @@ def run_and_exit(argv: list[str] | None = None) -> None:
     named at the end when it holds more than Ray's usual notices (``CURATE_DEBUG=1``
     leaves it on the terminal).
     """
+    missing = missing_command_packages()
+    if missing:
+        print(f"curate: the command needs curate's pipeline extras (missing: {', '.join(missing)}); "
+              "install them with: pip install 'curate[all]' (plain `pip install curate` is the training-data loader only)",
+              file=sys.stderr)
+        sys.exit(2)
     from curate.cli_output import NativeStderr
 
     native = None if os.environ.get("CURATE_DEBUG") else NativeStderr()

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import fsspec
 
-from curate.readers import READERS, reader_format_for
+from curate.readers import get_reader_class, reader_format_for
 from curate.readers.base import InputFile
 from curate.storage import absolute, is_remote, url_of
 
@@ -69,7 +69,12 @@ def _has_glob(spec: str) -> bool:
 
 def reads_directories(fmt: str | None) -> bool:
     """Whether the reader of ``fmt`` takes a whole directory as one input."""
-    return bool(getattr(READERS.get(fmt or ""), "reads_directories", False))
+    if not fmt or fmt == "auto":
+        return False
+    try:
+        return bool(getattr(get_reader_class(fmt), "reads_directories", False))
+    except ValueError:
+        return False  # an unknown format: building the reader says so in one line
 
 
 @dataclass
@@ -178,7 +183,7 @@ def discover_inputs(
             found.setdefault(spec, InputFile(spec))
         else:
             raise InputError(f"input {spec} does not exist")
-    files = sorted(found.values(), key=lambda f: f.path)
+    inputs = sorted(found.values(), key=lambda f: f.path)
     # Files another spec named (a glob, the file itself, a subdirectory) are not left out.
     notes, unread = [], set()
     for directory, taken, skipped in left_out:
@@ -186,4 +191,4 @@ def discover_inputs(
         if skipped:
             unread.update(skipped)
             notes.append(_left_out_note(directory, fmt, taken, skipped))
-    return InputDiscovery(files[:limit] if limit else files, sorted(unread), notes)
+    return InputDiscovery(inputs[:limit] if limit else inputs, sorted(unread), notes)

@@ -48,9 +48,9 @@ def render_summary(console: Console, summary: dict[str, Any]) -> None:
     console.print(stage_table)
     for saved in summary.get("cascade", []):
         share = saved["skipped"] / max(saved["pages"], 1)
-        reasons = ", ".join(f"{r} {n:,}" for r, n in saved["reasons"].items())
+        saved_by = ", ".join(f"{r} {n:,}" for r, n in saved["reasons"].items())
         console.print(f"[bold]cascade[/bold]: {saved['skipped']:,} of {saved['pages']:,} pages ({share:.1%}) skipped "
-                      f"{escape(saved['stage'])}'s full work, rejected on cheap evidence ({escape(reasons)})")
+                      f"{escape(saved['stage'])}'s full work, rejected on cheap evidence ({escape(saved_by)})")
     for item in stats.get("damaged_inputs", []):
         console.print(f"[yellow]damaged input[/yellow] {escape(item['input'])}: {escape(item['damage'])}")
 

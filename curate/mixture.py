@@ -192,11 +192,11 @@ def run_mixture(
     ``progress`` is a :class:`curate.events.ProgressView` for each source's run.  What the
     run does is logged to ``curate.mixture`` and ``curate.run`` (see :mod:`curate.events`).
     """
-    from curate.dedup.tasks import task_runner
+    from curate.config import ExecutionConfig
+    from curate.errors import RunError
+    from curate.execution.tasks import task_runner
     from curate.output import OutputLayout
     from curate.ownership import ForeignFilesError, Ownership
-    from curate.pipeline import ExecutionConfig
-    from curate.run import RunError
     from curate.tokenize.shards import write_manifest
 
     started = time.time()
@@ -235,8 +235,9 @@ def _run_sources(
     mixture: Mixture, root: str, options: dict[str, Any], runner: Any, executor: str,
     ray_address: str | None, progress: Any, owner: Any, allow_other_files: bool,
 ) -> dict[str, Any]:
+    from curate.errors import RunError
     from curate.inputs import expand_inputs
-    from curate.run import RunError, run_pipeline
+    from curate.run import run_pipeline
     from curate.tokenize.shards import Source, TokenizedSettings, write_tokenized
 
     sources: list[Source] = []

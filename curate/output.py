@@ -53,14 +53,14 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from curate.config import OutputConfig
 from curate.ownership import JSON_KEY, PARQUET_KEY, TMP_PREFIX, tagged, tmp_name
-from curate.pipeline import OutputConfig
 from curate.readers.base import ReadReport
 from curate.schema import (
     DROPPED_BY,
@@ -255,27 +255,14 @@ def conform(table: pa.Table, schema: pa.Schema | None) -> pa.Table:
 def _reader_schemas(reader: Any, paths: Iterable[str]) -> list[pa.Schema]:
     """The columns the reader is known to emit (readers with a fixed schema)."""
     from curate.readers import FormatDispatchReader, reader_format_for
-    from curate.readers.code import CODE_SCHEMA, CodeReader
-    from curate.readers.warc import WEB_RECORD_SCHEMA, WarcReader
 
     if isinstance(reader, FormatDispatchReader):
         formats = dict.fromkeys(f for f in (reader_format_for(p) for p in paths) if f is not None)
         probe = copy.copy(reader)  # its reader cache stays off the reader that is shipped
         probe.__dict__.pop("_readers", None)
         return [s for fmt in formats for s in _reader_schemas(probe._reader_for(fmt), ())]
-    if isinstance(reader, WarcReader):
-        return [WEB_RECORD_SCHEMA]
-    if isinstance(reader, CodeReader):
-        return [CODE_SCHEMA]
-    fixed = getattr(reader, "_schema", None)
-    if callable(fixed):
-        try:
-            schema = fixed()
-        except Exception:
-            schema = None
-        if isinstance(schema, pa.Schema):
-            return [schema]
-    return []
+    schema = reader.output_schema()
+    return [schema] if schema is not None else []
 
 
 # Every reader emits these (see curate.schema).
@@ -383,7 +370,7 @@ def rows_per_input(layout: OutputLayout) -> tuple[dict[str, int], list[dict[str,
     files = []
     for kind, directory in (("data", layout.data_dir), ("rejects", layout.rejects_dir)):
         for path in layout.part_files(directory):
-            key = part_key(path)
+            key = cast(str, part_key(path))  # part_files lists part names only
             with layout.fs.open(path, "rb") as f:
                 parquet = pq.ParquetFile(f)
                 rows = parquet.metadata.num_rows

@@ -30,46 +30,11 @@ from typing import Any
 
 import yaml
 
-from curate.registry import build_stage
+from curate.config import ExecutionConfig, InputConfig, OutputConfig
+from curate.plan import describe_plan
+from curate.registry import build_stage, stage_reference
 from curate.settings import PipelineConfigError, check_instance, check_settings, describe_value
 from curate.stage import Stage
-
-
-@dataclass
-class InputConfig:
-    format: str = "auto"
-    paths: list[str] = field(default_factory=list)
-    paths_base_url: str = "https://data.commoncrawl.org/"
-    options: dict[str, Any] = field(default_factory=dict)
-    storage_options: dict[str, Any] = field(default_factory=dict)
-    limit: int | None = None
-
-
-@dataclass
-class OutputConfig:
-    path: str | None = None
-    rejects: str = "full"
-    compression: str = "zstd"
-    compression_level: int | None = 3
-    min_rows_per_file: int = 5000
-    row_group_rows: int = 10_000
-    # Pipelines with global stages (dedup) run in phases; keep each phase's output?
-    keep_intermediate: bool = False
-    # Write training shards: {shard_tokens, row_group_tokens, seed, keep_documents}; the
-    # pipeline's last stage must be tokenize.  See curate.tokenize.shards.
-    tokenized: dict[str, Any] | None = None
-
-
-@dataclass
-class ExecutionConfig:
-    batch_rows: int = 500
-    ray_address: str | None = None
-    num_cpus: int | None = None
-    actors_per_stage: int | None = None
-    object_store_memory: int | None = None
-    # A shared URL (s3://..., or a mount every node sees) for the intermediate data of
-    # global stages (phase outputs, dedup work folders); default: OUTPUT/_curate.
-    scratch: str | None = None
 
 
 @dataclass
@@ -92,49 +57,7 @@ class Pipeline:
 
     def describe(self) -> str:
         """The plan as Ray will run it: which stages share a worker, tasks or actor pool."""
-        from curate.execution.ray_executor import plan_segments
-
-        lines = [f"pipeline {self.name}", f"  read        {self.input.format} {self.input.options or ''}".rstrip()]
-        n = 0
-        for global_stage, stages in split_at_global_stages(self.stages):
-            if global_stage is not None:
-                settings = {k: v for k, v in global_stage.config().items() if v not in (None, {}, [])}
-                lines.append(f"  global      {global_stage.stage_id}  {settings}")
-                lines.append("              (all documents so far are written, clusters are computed by tasks over them,")
-                lines.append("               then the decisions are applied while the documents stream on)")
-            for segment in plan_segments(stages):
-                n += 1
-                how = "actor pool" if any(st.stateful for st in segment) else "tasks"
-                where = "GPU" if segment[0].resources.gpus else "CPU"
-                lines.append(f"  segment {n}: {how} ({where}; one worker per {where}, stages run in order in each worker)")
-                for stage in segment:
-                    settings = {k: v for k, v in stage.config().items() if v not in (None, {}, [])}
-                    model = " [loads state once per worker]" if stage.stateful else ""
-                    lines.append(f"    {stage.stage_id}{model}  {settings}")
-        lines.append(f"  write       parquet ({self.output.compression}), rejects: {self.output.rejects}")
-        return "\n".join(lines)
-
-
-def split_at_global_stages(stages: list[Stage]) -> list[tuple[Stage | None, list[Stage]]]:
-    """``[(None, stages before the first global stage), (global stage, the map stages
-    after it), ...]``: a pipeline runs one phase per group (see curate.run)."""
-    groups: list[tuple[Stage | None, list[Stage]]] = [(None, [])]
-    for stage in stages:
-        if getattr(stage, "is_global", False):
-            groups.append((stage, []))
-        else:
-            groups[-1][1].append(stage)
-    return groups
-
-
-def stage_reference(stage: Stage) -> str:
-    """The name that builds this stage again: its registry name, else ``module:Class``."""
-    from curate.registry import registered_stages
-
-    cls = type(stage)
-    if registered_stages().get(cls.name) is cls:
-        return cls.name
-    return f"{cls.__module__}:{cls.__qualname__}"
+        return describe_plan(self.name, self.input, self.stages, self.output)
 
 
 def _prefix(source_file: str | None) -> str:
@@ -159,6 +82,7 @@ def stages_from_config(entries: list[Any], source_file: str | None = None) -> li
         raise PipelineConfigError(f"{prefix}stages: write a list ('- name: {{settings}}' per stage), not a mapping")
     stages = []
     for i, entry in enumerate(entries or []):
+        config: dict[str, Any]
         if isinstance(entry, str):
             name, config = entry, {}
         elif isinstance(entry, dict) and len(entry) == 1:

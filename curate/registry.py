@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import sys
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-from curate.stage import Stage
+import pyarrow as pa
+
+from curate.references import import_reference
+from curate.schema import TEXT
+from curate.stage import Filter, Stage
 
 # Modules holding the built-in stages; imported on first lookup.  They import their heavy
 # dependencies inside ``setup()``, so importing them is cheap.
@@ -77,37 +80,7 @@ def _load_builtins() -> None:
 
 
 def _import_reference(reference: str) -> Any:
-    module_name, _, attr = reference.rpartition(":")
-    if module_name.endswith(".py") or "/" in module_name:
-        path = Path(module_name)
-        if not path.exists():
-            raise UnknownStageError(f"stage {reference!r}: file {path} does not exist")
-        resolved = str(path.resolve())
-        cached = sys.modules.get(path.stem)
-        if cached is not None and getattr(cached, "__file__", None) == resolved:
-            module = cached  # load a file once, so its classes stay the same objects
-        else:
-            spec = importlib.util.spec_from_file_location(path.stem, resolved)
-            assert spec and spec.loader
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[path.stem] = module
-            spec.loader.exec_module(module)
-    else:
-        # Like ``python -m``: user modules in the current directory are importable, also
-        # when curate runs as a console script (whose sys.path[0] is its bin directory).
-        cwd = str(Path.cwd())
-        if cwd not in sys.path and "" not in sys.path:
-            sys.path.insert(0, cwd)
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            raise UnknownStageError(
-                f"stage {reference!r}: cannot import module {module_name!r} ({exc})"
-            ) from exc
-    try:
-        return getattr(module, attr)
-    except AttributeError as exc:
-        raise UnknownStageError(f"stage {reference!r}: {module_name} has no {attr!r}") from exc
+    return import_reference(reference, "stage", UnknownStageError)
 
 
 def get_stage_class(name: str) -> type[Stage]:
@@ -154,3 +127,63 @@ def build_stage(name: str, config: dict[str, Any] | None = None, *, where: str |
 
         fields = ", ".join(f.name for f in dataclasses.fields(cls))
         raise ValueError(f"stage {name!r}: {exc}; its settings are: {fields}") from exc
+
+
+def stage_reference(stage: Stage) -> str:
+    """The name that builds this stage again: its registry name, else ``module:Class``."""
+    cls = type(stage)
+    if registered_stages().get(cls.name) is cls:
+        return cls.name
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+do_register = register  # row_filter's ``register`` argument shadows the function
+
+
+def row_filter(
+    fn: Callable[[str], bool] | None = None,
+    *,
+    name: str | None = None,
+    column: str = TEXT,
+    reason: str | None = None,
+    register: bool = True,
+) -> Any:
+    """Turn a function ``text -> bool`` (True keeps) into a registered :class:`Filter`.
+
+    For quick ideas; it runs a Python call per row, so prefer a vectorised
+    :class:`Filter` for anything that ends up in a large run::
+
+        @row_filter
+        def no_lorem(text: str) -> bool:
+            return "lorem ipsum" not in text.lower()
+    """
+
+    def build(func: Callable[[str], bool]) -> type[Filter]:
+        filter_name = name or func.__name__
+        namespace = {
+            "name": filter_name,
+            "reason": reason or filter_name,
+            "write_scores": False,
+            "__doc__": func.__doc__,
+            "__module__": func.__module__,
+            "__qualname__": filter_name,
+        }
+
+        def score(self: Filter, batch: pa.Table) -> pa.Array:
+            values = batch[column].to_pylist()
+            return pa.array([bool(func(v)) if v is not None else False for v in values])
+
+        def keep(self: Filter, score: pa.Array) -> pa.Array:
+            return score
+
+        namespace["score"] = score
+        namespace["keep"] = keep
+        cls = type(filter_name, (Filter,), namespace)
+        cls.row_function = staticmethod(func)  # type: ignore[attr-defined]
+        if register:
+            do_register(cls, name=filter_name, replace=True)
+        return cls
+
+    if fn is not None:
+        return build(fn)
+    return build

@@ -128,7 +128,7 @@ def strict_type(tp: Any) -> Any:
     if origin is None or not args:
         return tp
     if origin is Annotated:
-        return Annotated[(strict_type(args[0]), *tp.__metadata__)]  # type: ignore[misc]
+        return Annotated[(strict_type(args[0]),) + tuple(tp.__metadata__)]  # type: ignore[misc]
     if origin is Literal:
         return tp
     if _is_union(origin):

@@ -25,10 +25,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -226,6 +226,14 @@ def stateful_by_default(cls: type[Stage]) -> bool:
     return bool(declared)
 
 
+def live_mask(table: pa.Table, column: str = TEXT) -> np.ndarray:
+    """Rows that no earlier stage or reader dropped and whose ``column`` is present."""
+    live = pc.is_valid(table[column])
+    if DROPPED_BY in table.column_names:
+        live = pc.and_(live, pc.is_null(table[DROPPED_BY]))
+    return np.asarray(live.to_numpy(zero_copy_only=False), bool)
+
+
 def put_column(table: pa.Table, name: str, values: pa.Array | pa.ChunkedArray) -> pa.Table:
     """``table`` with column ``name`` replaced by ``values``, or appended when absent."""
     idx = table.schema.get_field_index(name)
@@ -305,54 +313,3 @@ def live_rows(table: pa.Table) -> pa.Table:
     if DROPPED_BY not in table.column_names:
         return table
     return table.filter(pc.is_null(table[DROPPED_BY]))
-
-
-def row_filter(
-    fn: Callable[[str], bool] | None = None,
-    *,
-    name: str | None = None,
-    column: str = TEXT,
-    reason: str | None = None,
-    register: bool = True,
-) -> Any:
-    """Turn a function ``text -> bool`` (True keeps) into a registered :class:`Filter`.
-
-    For quick ideas; it runs a Python call per row, so prefer a vectorised
-    :class:`Filter` for anything that ends up in a large run::
-
-        @row_filter
-        def no_lorem(text: str) -> bool:
-            return "lorem ipsum" not in text.lower()
-    """
-
-    def build(func: Callable[[str], bool]) -> type[Filter]:
-        filter_name = name or func.__name__
-        namespace = {
-            "name": filter_name,
-            "reason": reason or filter_name,
-            "write_scores": False,
-            "__doc__": func.__doc__,
-            "__module__": func.__module__,
-            "__qualname__": filter_name,
-        }
-
-        def score(self: Filter, batch: pa.Table) -> pa.Array:
-            values = batch[column].to_pylist()
-            return pa.array([bool(func(v)) if v is not None else False for v in values])
-
-        def keep(self: Filter, score: pa.Array) -> pa.Array:
-            return score
-
-        namespace["score"] = score
-        namespace["keep"] = keep
-        cls = type(filter_name, (Filter,), namespace)
-        cls.row_function = staticmethod(func)  # type: ignore[attr-defined]
-        if register:
-            from curate.registry import register as do_register
-
-            do_register(cls, name=filter_name, replace=True)
-        return cls
-
-    if fn is not None:
-        return build(fn)
-    return build

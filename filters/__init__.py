@@ -1,4 +1,10 @@
-"""curate's filter library (installed as ``curate.filters``)."""
+"""curate's filter library (installed as ``curate.filters``): stages that drop or rewrite documents.
+
+Each module holds one family of rules (``gopher``, ``c4``, ``fineweb``, ``books``, ``code``,
+``url`` (with ``url_lists`` and ``url_lookup``), ``language``, ``classifier``, ``pii``, ``secrets``, ``normalize``); ``base`` holds
+what the word-based filters share.  Their text helpers (word splitting, lines, sentences)
+are :mod:`curate.text`.
+"""
 
 from curate.filters.books import BookQualityFilter
 from curate.filters.c4 import C4QualityFilter

@@ -9,8 +9,7 @@ import pyarrow as pa
 
 from curate.schema import TEXT
 from curate.stage import Filter
-
-from .text import cjk_mask, language_codes
+from curate.text.languages import cjk_mask, language_codes
 
 
 @dataclass(kw_only=True)

@@ -22,17 +22,9 @@ import pyarrow.compute as pc
 from curate.registry import register
 from curate.schema import TEXT
 from curate.stage import Filter
-
-from .text import (
-    ScoreBounds,
-    as_string_array,
-    first_failure,
-    float_column,
-    group_sum,
-    language_codes,
-    safe_ratio,
-    to_numpy,
-)
+from curate.text.arrays import as_string_array, group_sum, to_numpy
+from curate.text.languages import language_codes
+from curate.text.scores import ScoreBounds, first_failure, float_column, safe_ratio
 
 # Symbols: characters that are not letters, marks, digits, punctuation or spaces (Unicode
 # classes S and C: ``$ + < = > ^ | ~``, box drawing, math, control characters, U+FFFD,

@@ -12,18 +12,12 @@ import pyarrow.compute as pc
 from curate.registry import register
 from curate.schema import TEXT
 from curate.stage import Filter, mark_dropped
-
-from .text import (
-    PY_WHITESPACE,
-    as_string_array,
-    count_sentences,
-    first_failure,
-    group_sum,
-    split_lines,
-    split_words,
-    strip_chars,
-    to_numpy,
-)
+from curate.text.arrays import as_string_array, group_sum, to_numpy
+from curate.text.chars import PY_WHITESPACE
+from curate.text.lines import split_lines, strip_chars
+from curate.text.scores import first_failure
+from curate.text.sentences import count_sentences
+from curate.text.words import split_words
 
 # Wikipedia-style citation marks removed from lines: [1], [], [edit], [citation needed].
 CITATION_RE = r"\[\p{Nd}*\]|\[edit\]|\[citation needed\]"
@@ -81,7 +75,7 @@ class C4QualityFilter(Filter):
       ``c4:too_few_sentences``.
 
     Lines are those of ``str.splitlines``, stripped.  Sentences are counted per line like
-    spaCy's sentencizer (see :mod:`curate.filters.text`).  Defaults are datatrove's
+    spaCy's sentencizer (see :mod:`curate.text.sentences`).  Defaults are datatrove's
     (``split_paragraph=True``); ``None`` disables a numeric rule, ``False`` a switch.  The
     bad-words list of C4 is not applied here.  Writes ``c4_line_count``,
     ``c4_lines_removed``, ``c4_sentence_count`` (null when not counted) and the index of

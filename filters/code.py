@@ -32,18 +32,10 @@ import pyarrow.compute as pc
 from curate.registry import register
 from curate.schema import TEXT
 from curate.stage import Filter, mark_dropped
-
-from .text import (
-    PY_WHITESPACE,
-    as_string_array,
-    char_class,
-    first_failure,
-    float_column,
-    group_sum,
-    safe_ratio,
-    split_lines,
-    to_numpy,
-)
+from curate.text.arrays import as_string_array, group_sum, to_numpy
+from curate.text.chars import PY_WHITESPACE, char_class
+from curate.text.lines import split_lines
+from curate.text.scores import first_failure, float_column, safe_ratio
 
 # -- per-language rules ---------------------------------------------------------------------
 

@@ -9,22 +9,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curate.registry import register
+from curate.text.arrays import as_string_array, duplicate_chars, group_sum, to_numpy
+from curate.text.chars import PY_WHITESPACE, TERMINAL_PUNCTUATION, char_class
+from curate.text.scores import ScoreBounds, first_failure, float_column, safe_ratio
+from curate.text.words import count_words
 
 from .base import WordFilter
-from .text import (
-    PY_WHITESPACE,
-    TERMINAL_PUNCTUATION,
-    ScoreBounds,
-    as_string_array,
-    char_class,
-    count_words,
-    duplicate_chars,
-    first_failure,
-    float_column,
-    group_sum,
-    safe_ratio,
-    to_numpy,
-)
 
 _NON_BLANK_RE = char_class(PY_WHITESPACE, negate=True)
 

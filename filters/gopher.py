@@ -1,39 +1,28 @@
 """Gopher's quality and repetition rules (Rae et al. 2021, "Scaling Language Models:
 Methods, Analysis & Insights from Training Gopher", appendix A.1.1 and table A1).
 
-Both filters are vectorised over Arrow batches (see :mod:`curate.filters.text` for the word
+Both filters are vectorised over Arrow batches (see :mod:`curate.text.words` for the word
 splitting) and follow the reference implementation in datatrove rule by rule, in its order,
 with its defaults: a document is dropped with the reason of the first rule it fails.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from curate.registry import register
+from curate.text.arrays import as_string_array, dense_ids, duplicate_chars, group_sum, to_numpy
+from curate.text.chars import PY_WHITESPACE, SYMBOL_CHARS, char_class
+from curate.text.lines import split_lines, split_paragraphs
+from curate.text.scores import ScoreBounds, first_failure, float_column, safe_ratio
+from curate.text.words import Words, split_words
 
 from .base import WordFilter
 from .stopwords import STOP_WORDS, stop_words_language
-from .text import (
-    PY_WHITESPACE,
-    SYMBOL_CHARS,
-    ScoreBounds,
-    Words,
-    as_string_array,
-    char_class,
-    dense_ids,
-    duplicate_chars,
-    first_failure,
-    float_column,
-    group_sum,
-    safe_ratio,
-    split_lines,
-    split_paragraphs,
-    split_words,
-    to_numpy,
-)
 
 _WORD_RE = char_class(SYMBOL_CHARS, negate=True)  # a token with a non-symbol character
 _WS = char_class(PY_WHITESPACE)
@@ -49,7 +38,7 @@ class GopherQualityFilter(WordFilter):
 
     - fewer than ``min_doc_words`` (50) words: ``gopher:too_few_words``, or more than
       ``max_doc_words`` (100,000): ``gopher:too_many_words``.  Words are word tokens with at
-      least one character that is not punctuation (see :mod:`curate.filters.text`);
+      least one character that is not punctuation (see :mod:`curate.text.words`);
     - a mean word length below ``min_avg_word_length`` (3) or above ``max_avg_word_length``
       (10) characters: ``gopher:mean_word_length_too_low`` / ``..._too_high``;
     - more than ``max_symbol_word_ratio`` (0.1) ``#`` per token: ``gopher:too_many_hashes``,
@@ -283,8 +272,8 @@ def _greedy_dup_chars(
     return group_sum(lengths, doc[rows], n_docs)
 
 
-def _pairs(value: object) -> tuple[tuple[int, float | None], ...]:
-    return tuple((int(n), None if f is None else float(f)) for n, f in value)  # type: ignore[union-attr]
+def _pairs(value: Any) -> tuple[tuple[int, float | None], ...]:
+    return tuple((int(n), None if f is None else float(f)) for n, f in value)
 
 
 @register

@@ -463,14 +463,12 @@ class SecretsRedactor(Stage):
         out = np.zeros(n, dtype=bool)
         if has_ext:
             extensions = pc.utf8_lower(table[self.extension_column].cast(pa.string()))
-            wanted = self.config_extensions
-            wanted = DEFAULT_CONFIG_EXTENSIONS if wanted is None else wanted
-            out |= _np_bool(pc.is_in(extensions, value_set=pa.array(list(wanted), pa.string())))
+            extension_list = DEFAULT_CONFIG_EXTENSIONS if self.config_extensions is None else self.config_extensions
+            out |= _np_bool(pc.is_in(extensions, value_set=pa.array(list(extension_list), pa.string())))
         if has_lang:
             languages = table[self.language_column].cast(pa.string())
-            wanted = self.config_languages
-            wanted = DEFAULT_CONFIG_LANGUAGES if wanted is None else wanted
-            out |= _np_bool(pc.is_in(languages, value_set=pa.array(list(wanted), pa.string())))
+            language_list = DEFAULT_CONFIG_LANGUAGES if self.config_languages is None else self.config_languages
+            out |= _np_bool(pc.is_in(languages, value_set=pa.array(list(language_list), pa.string())))
         return out
 
     def process(self, table: pa.Table) -> pa.Table:

@@ -172,7 +172,8 @@ def cut_gutenberg_html(payload: bytes, charset: str | None = None) -> CutHtml:
     start = None
     for i, node in enumerate(nodes[: strong_end + 1]):
         value = _get(node)
-        limit = STRONG_END_MARKER.search(value).start() if i == strong_end else len(value)
+        strong = STRONG_END_MARKER.search(value) if i == strong_end else None
+        limit = strong.start() if strong is not None else len(value)
         for match in START_MARKER.finditer(value, 0, limit):
             start = (i, match)
     header = ""
@@ -185,9 +186,9 @@ def cut_gutenberg_html(payload: bytes, charset: str | None = None) -> CutHtml:
     first = start[0] if start is not None else 0
     for j in range(first, len(nodes)):
         value = _get(nodes[j])
-        match = END_MARKER.search(value)
-        if match:
-            _set(nodes[j], value[: _line_start(value, match.start())])
+        end = END_MARKER.search(value)
+        if end:
+            _set(nodes[j], value[: _line_start(value, end.start())])
             _drop_after(nodes[j], body)
             break
     if start is not None:

@@ -270,7 +270,7 @@ def xhtml_to_text(
     """
     if footnotes not in ("end", "drop"):
         raise ValueError(f"footnotes must be 'end' or 'drop', not {footnotes!r}")
-    root = parse_xhtml(data) if isinstance(data, (bytes, bytearray)) else data
+    root = parse_xhtml(bytes(data)) if isinstance(data, (bytes, bytearray)) else data
     body = next((el for el in root.iter() if _local(el.tag) == "body"), root)
     types = set(_types(body))
     for child in body:

@@ -6,6 +6,7 @@ skipped unread) and one ``git cat-file --batch`` process streams their contents.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from collections.abc import Iterator
@@ -136,7 +137,7 @@ class GitSource(RepoSource):
             elif mode == "160000":
                 yield Entry(path, None, SUBMODULE)
             else:
-                yield Entry(path, size, FILE, lambda sha=sha: self._cat(sha))
+                yield Entry(path, size, FILE, functools.partial(self._cat, sha))
 
     def _cat(self, sha: str) -> bytes:
         """One object's content through the ``git cat-file --batch`` process."""

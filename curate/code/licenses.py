@@ -6,7 +6,7 @@ Two matchers, tried in order on the licence text:
    35 texts, with the copyright lines dropped and whitespace normalised): an exact match,
    else the nearest text within 5% edit distance (``ukkonen``).  This is
    ``identify.identify.license_id`` on text in memory; it is skipped when ``identify``
-   or ``ukkonen`` is not installed (``pip install identify[license]``).
+   or ``ukkonen`` is not installed (``pip install 'curate[code]'``: ``identify[license]<3``).
 2. The title or a distinctive sentence of a well-known licence (``Apache License,
    Version 2.0``, ``PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2``, the MIT grant ...),
    the earliest in the file winning.  This catches licence files with extra text
@@ -106,15 +106,44 @@ def _normalise(text: str) -> str:
     return _SPACE.sub(" ", _COPYRIGHT.sub("", text)).strip()
 
 
+# identify's version range whose ``identify.vendor.licenses.LICENSES`` layout this module
+# reads; pyproject.toml's ``code`` extra pins the same range.
+IDENTIFY_REQUIREMENT = "identify[license]>=2.5,<3"
+
+
 @lru_cache(maxsize=1)
 def _bundled_licenses() -> tuple[tuple[str, str], ...]:
-    """identify's licence texts, normalised; empty when identify or ukkonen is missing."""
+    """identify's licence texts, normalised; empty when identify or ukkonen is missing.
+
+    ``identify.vendor.licenses.LICENSES`` is not a public API of identify: it is read here
+    because identify's public ``identify.identify.license_id(filename)`` takes a file path
+    (curate has the text in memory, from a git blob or an archive member) and normalises
+    all 35 texts again on every call, where this module normalises them once.  The table
+    is a tuple of (SPDX id, licence text) pairs in identify 2.x; pyproject pins
+    ``identify<3`` and tests/code/test_licenses.py checks that shape, so a release that
+    moves it fails there and here with a message, not with silently weaker matching.
+    """
     try:
+        import identify  # noqa: F401
         import ukkonen  # noqa: F401
-        from identify.vendor.licenses import LICENSES
     except ImportError:
-        return ()
-    return tuple((spdx, _normalise(text)) for spdx, text in LICENSES)
+        return ()  # the phrase rules alone (pip install 'curate[code]' adds the whole-text match)
+    try:
+        from identify.vendor.licenses import LICENSES
+
+        return tuple((str(spdx), _normalise(text)) for spdx, text in LICENSES)
+    except (ImportError, AttributeError, TypeError, ValueError) as exc:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            installed = version("identify")
+        except PackageNotFoundError:
+            installed = "(version unknown)"
+        raise ImportError(
+            f"curate.code.licenses: identify {installed} has no identify.vendor.licenses.LICENSES "
+            f"table of (SPDX id, text) pairs ({exc}); install {IDENTIFY_REQUIREMENT!r} "
+            "(pip install 'curate[code]')"
+        ) from exc
 
 
 def match_bundled(text: str) -> str | None:

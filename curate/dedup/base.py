@@ -1,14 +1,10 @@
-"""Global stages: stages that must see the whole dataset before deciding about a row.
+"""What every deduplication stage shares: document keys, keep policies, clusters to decisions.
 
-A global stage (deduplication) runs in two parts:
-
-1. ``compute``: a few all-to-all steps over every input file (tasks that read and write
-   a work directory; see :mod:`curate.dedup.workdir`).  It ends with *decisions*: for
-   every input file, the rows to drop or change, in ``decisions/p<file index>/``.
-2. ``apply``: a plain per-batch stage that joins each batch with its file's decisions
-   (by row position, the reader's ``_row`` column) and marks rows dropped or adds
-   columns.  It runs in the ordinary streaming executor, so its rejects, statistics and
-   resume work like every other stage's.
+The dedup stages are global stages (:mod:`curate.execution.global_stage`): their
+``compute`` runs restartable steps (:func:`curate.execution.tasks.run_step`) over every
+input file and ends with *decisions*: for every input file, the rows in a cluster, in
+``decisions/p<file index>/`` of the work folder; :class:`DedupStage` applies them per batch
+(by row position, the reader's ``_row`` column) and drops the duplicates.
 
 Documents are named by a 64-bit key: the input file's index in the high bits and the row
 position in that file in the low 36 bits.
@@ -16,18 +12,17 @@ position in that file in the low 36 bits.
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from curate.dedup.tasks import TaskRunner, _timed, log_step, summarise
-from curate.dedup.workdir import WorkDir
-from curate.schema import DROPPED_BY, ID, ORDER_COLUMNS, ORIGIN, ROW, SEQ, TEXT
-from curate.stage import Stage, mark_dropped
+from curate.execution.global_stage import GlobalStage
+from curate.execution.workdir import WorkDir
+from curate.schema import ID, ORDER_COLUMNS, ORIGIN, ROW, SEQ, TEXT
+from curate.stage import mark_dropped, put_column
 from curate.storage import read_parquet
 
 ROW_BITS = 36
@@ -101,14 +96,6 @@ def read_task_file(spec: dict[str, Any], fields: list[str]) -> Any:
     return reader.read(source, ReadReport(input=source.path, key=source.key))
 
 
-def live_mask(table: pa.Table, column: str = TEXT) -> np.ndarray:
-    """Rows that no earlier stage or reader dropped and whose ``column`` is present."""
-    live = pc.is_valid(table[column])
-    if DROPPED_BY in table.column_names:
-        live = pc.and_(live, pc.is_null(table[DROPPED_BY]))
-    return np.asarray(live.to_numpy(zero_copy_only=False), bool)
-
-
 def write_ids(work: WorkDir, index: int, ids: list[pa.Array | pa.ChunkedArray]) -> None:
     """The id of every row of input file ``index``, in row order (the run's index)."""
     arrays = [(a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a).cast(pa.string()) for a in ids]
@@ -133,28 +120,10 @@ def total_rows(files: list[str], reader_options: dict[str, Any]) -> int:
     return total
 
 
-def _step_task(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run one task of a step and record it as done (so a resumed run skips it)."""
-    fn = spec["fn"]
-    result = _timed(fn, spec)
-    WorkDir(spec["work"]).mark_done(spec["step"], spec["task"], result)
-    return result
-
-
-def run_step(work: WorkDir, step: str, fn: Any, specs: list[dict[str, Any]], runner: TaskRunner) -> dict[str, Any]:
-    """Run the tasks of ``step`` that have not finished before; summarise all of them."""
-    started = time.perf_counter()
-    results: list[dict[str, Any]] = []
-    todo = []
-    for spec in specs:
-        previous = work.is_done(step, spec["task"])
-        if previous is not None:
-            results.append(previous)
-        else:
-            todo.append({**spec, "fn": fn, "step": step, "work": work.root})
-    if todo:
-        results += runner.map(_step_task, todo)
-    return log_step(summarise(step, results, time.perf_counter() - started))
+def node_partition(keys: np.ndarray, partitions: int) -> np.ndarray:
+    """Partition of 64-bit document keys, spread by a multiplicative hash."""
+    mixed = (keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)
+    return (mixed % np.uint64(partitions)).astype(np.int64)
 
 
 def file_slot(keys: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
@@ -219,33 +188,6 @@ def decisions_task(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@dataclass(kw_only=True)
-class GlobalStage(Stage):
-    """A stage that needs every document before it can decide about one."""
-
-    is_global: ClassVar[bool] = True
-    reason: ClassVar[str] = "duplicate"
-
-    def compute(
-        self, files: list[str], reader_options: dict[str, Any], work: WorkDir, runner: TaskRunner, origin_keys: list[str] | None = None
-    ) -> dict[str, Any]:
-        """Write ``decisions/`` for every file; return statistics for ``stats.json``.
-
-        ``origin_keys``: the run's input keys in order, for rows that carry their origin."""
-        raise NotImplementedError
-
-    def process(self, table: pa.Table) -> pa.Table:
-        raise TypeError(f"{self.stage_id} needs the whole dataset: it runs through run_pipeline or curate dedup, not per batch")
-
-    def load_decisions(self, work: WorkDir, file_index: int) -> Any:
-        """What ``decide`` needs for the rows of one input file (cached per worker)."""
-        return work.read_partition(DECISIONS, file_index)
-
-    def decide(self, table: pa.Table, decisions: Any) -> pa.Table:
-        """Apply one file's decisions to a batch of its rows (default: drop duplicates)."""
-        return apply_duplicate_decisions(table, decisions, self.reason)
-
-
 def apply_duplicate_decisions(table: pa.Table, decisions: pa.Table | None, reason: str) -> pa.Table:
     """Mark removed duplicates dropped (with ``duplicate_of``); add cluster id and size.
 
@@ -264,54 +206,22 @@ def apply_duplicate_decisions(table: pa.Table, decisions: pa.Table | None, reaso
         cluster_id = pc.coalesce(rep, own_id)
         size = pc.coalesce(pc.take(decisions["size"], at), pa.scalar(1, pa.int64()))
         removed = pc.fill_null(pc.take(decisions["removed"], at), False)
-    table = _set(table, "duplicate_cluster_id", cluster_id)
-    table = _set(table, "duplicate_cluster_size", size)
-    table = _set(table, "duplicate_of", pc.if_else(removed, rep, pa.scalar(None, pa.string())))
+    table = put_column(table, "duplicate_cluster_id", cluster_id)
+    table = put_column(table, "duplicate_cluster_size", size)
+    table = put_column(table, "duplicate_of", pc.if_else(removed, rep, pa.scalar(None, pa.string())))
     return mark_dropped(table, pc.if_else(removed, pa.scalar(reason), pa.scalar(None, pa.string())))
 
 
-def _set(table: pa.Table, name: str, values: Any) -> pa.Table:
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    idx = table.schema.get_field_index(name)
-    if idx >= 0:
-        return table.set_column(idx, name, values)
-    return table.append_column(name, values)
-
-
 @dataclass(kw_only=True)
-class ApplyDecisions(Stage):
-    """The per-batch half of a global stage: joins each batch with its file's decisions.
+class DedupStage(GlobalStage):
+    """A deduplication stage: its decisions mark rows as duplicates of a kept one."""
 
-    Built by the runner, not named in YAML; it reports under the global stage's name.
-    """
+    reason: ClassVar[str] = "duplicate"
 
-    name: ClassVar[str] = "_apply_decisions"
+    def load_decisions(self, work: WorkDir, file_index: int) -> Any:
+        """The rows of input file ``file_index`` that are in a cluster (cached per worker)."""
+        return work.read_partition(DECISIONS, file_index)
 
-    stage: GlobalStage
-    work: str
-    file_index: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def stage_id(self) -> str:
-        return self.stage.stage_id
-
-    def process(self, table: pa.Table) -> pa.Table:
-        from curate.schema import INPUT_KEY
-
-        work = WorkDir(self.work)
-        keys = pc.unique(table[INPUT_KEY]).to_pylist()
-        pieces = []
-        for key in keys:
-            part = table.filter(pc.equal(table[INPUT_KEY], key)) if len(keys) > 1 else table
-            decisions = self._decisions(work, key)
-            pieces.append(self.stage.decide(part, decisions))
-        return pa.concat_tables(pieces, promote_options="permissive") if len(pieces) > 1 else pieces[0]
-
-    def _decisions(self, work: WorkDir, key: str) -> pa.Table | None:
-        cache = self.__dict__.setdefault("_cache", {})
-        if key not in cache:
-            if len(cache) > 4:
-                cache.clear()
-            cache[key] = self.stage.load_decisions(work, self.file_index[key])
-        return cache[key]
+    def decide(self, table: pa.Table, decisions: Any) -> pa.Table:
+        """Apply one file's decisions to a batch of its rows: drop the duplicates."""
+        return apply_duplicate_decisions(table, decisions, self.reason)

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from curate.dedup.tasks import TaskRunner, log_step, summarise
-from curate.dedup.workdir import WorkDir, node_partition
+from curate.dedup.base import node_partition
+from curate.execution.tasks import TaskRunner, log_step, summarise
+from curate.execution.workdir import WorkDir
 from curate.storage import exists, read_parquet
 
 GRAPH = "cc/graph"

@@ -23,26 +23,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curate.dedup.base import (
-    GlobalStage,
+    DedupStage,
     decisions_task,
     doc_keys,
     file_slot,
     keep_fields,
     keep_priority,
-    live_mask,
     read_task_file,
     row_order,
-    run_step,
     total_rows,
     validate_keep,
     write_ids,
 )
 from curate.dedup.minhash import byte_hashes, word_sequence_hashes
-from curate.dedup.tasks import TaskRunner
-from curate.dedup.workdir import WorkDir
+from curate.execution.tasks import TaskRunner, run_step
+from curate.execution.workdir import WorkDir
 from curate.registry import register
 from curate.schema import ID, TEXT, URL
-from curate.stage import mark_dropped
+from curate.stage import live_mask, mark_dropped
 from curate.urls import url_keys
 
 
@@ -104,7 +102,7 @@ def _group_task(spec: dict[str, Any]) -> dict[str, Any]:
 
 @register
 @dataclass(kw_only=True)
-class ExactDedup(GlobalStage):
+class ExactDedup(DedupStage):
     """Remove exact duplicates by normalised text or URL; keep one per group.
 
     Drops: every document whose text (``key: text``; its word sequence, ignoring case,
@@ -200,7 +198,7 @@ def _line_count_task(spec: dict[str, Any]) -> dict[str, Any]:
 
 @register
 @dataclass(kw_only=True)
-class LineDedup(GlobalStage):
+class LineDedup(DedupStage):
     """Remove lines that occur in more than ``max_documents`` documents of the corpus.
 
     Lines are compared by their words (case and punctuation ignored); lines with fewer

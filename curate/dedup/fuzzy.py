@@ -40,29 +40,29 @@ import pyarrow.compute as pc
 from curate.dedup.base import (
     DECISIONS,
     REFERENCE_FILE,
-    GlobalStage,
+    DedupStage,
     decisions_task,
     doc_keys,
     file_of,
     file_slot,
     keep_fields,
     keep_priority,
-    live_mask,
     members_task,
     read_task_file,
     row_of,
     row_order,
-    run_step,
     total_rows,
     validate_keep,
     write_ids,
 )
 from curate.dedup.components import connected_components
+from curate.dedup.lsh_params import lsh_parameters
 from curate.dedup.minhash import MinHasher, band_hashes, pairwise_jaccard
-from curate.dedup.tasks import TaskRunner
-from curate.dedup.workdir import WorkDir
+from curate.execution.tasks import TaskRunner, run_step
+from curate.execution.workdir import WorkDir
 from curate.registry import register
 from curate.schema import ID, TEXT
+from curate.stage import live_mask
 from curate.storage import exists, filesystem, list_files, parquet_file, read_parquet
 
 BANDS = "bands"
@@ -76,13 +76,6 @@ SIGNATURES = "signatures"
 SHINGLES = "shingles"
 INDEX_FORMAT = 2
 FLUSH_RECORDS = 2_000_000
-
-
-def lsh_parameters(threshold: float, num_perm: int, false_positive_weight: float = 0.5, false_negative_weight: float = 0.5) -> tuple[int, int]:
-    """Bands and rows per band that minimise the weighted LSH error at ``threshold``."""
-    from datasketch.lsh import _optimal_param
-
-    return _optimal_param(threshold, num_perm, false_positive_weight, false_negative_weight)
 
 
 def _read_file(spec: dict[str, Any]) -> Any:
@@ -362,7 +355,7 @@ def _verify_b_task(spec: dict[str, Any]) -> dict[str, Any]:
 
 @register
 @dataclass(kw_only=True)
-class MinhashDedup(GlobalStage):
+class MinhashDedup(DedupStage):
     """Remove near-duplicate documents (MinHash-LSH); keep one per cluster.
 
     Drops: every document of a near-duplicate cluster except the one the keep policy
@@ -422,7 +415,7 @@ class MinhashDedup(GlobalStage):
         partitions = self.partitions or max(2 * runner.parallelism, math.ceil(rows_in * bands / 4_000_000))
         references = self._references()
         ref_files = sum(len(r["files"]) for r in references)
-        base = {
+        base: dict[str, Any] = {
             "num_perm": self.num_perm, "ngram": self.ngram, "seed": self.seed, "bands": bands, "rows": rows,
             "partitions": partitions, "keep": self.keep, "verify": self.verify, "threshold": self.threshold,
             "max_bucket_pairs": self.max_bucket_pairs, "reader": reader_options, "files": len(files),

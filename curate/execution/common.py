@@ -5,17 +5,30 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from curate.config import ExecutionConfig, OutputConfig
 from curate.execution.progress import ProgressClient
 from curate.output import OutputLayout, write_parts
-from curate.pipeline import OutputConfig
 from curate.readers.base import READ_STAGE, InputFile, Reader, ReadReport
 from curate.schema import INPUT_KEY, SEQ
 from curate.stage import Stage, run_stage
+
+
+@dataclass
+class PhaseWork:
+    """What one phase streams: its inputs through the reader and stages into a layout."""
+
+    inputs: list[InputFile]
+    reader: Reader
+    stages: list[Stage]
+    layout: OutputLayout
+    output: OutputConfig
+    execution: ExecutionConfig
 
 
 def read_input(

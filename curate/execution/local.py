@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from curate.execution.common import apply_stage, read_input, write_batch
+from curate.execution.common import PhaseWork, apply_stage, read_input, write_batch
 from curate.execution.progress import ProgressClient
-from curate.output import OutputLayout
-from curate.pipeline import OutputConfig
-from curate.readers.base import InputFile, Reader
-from curate.stage import Stage
 
 
-def execute_local(
-    inputs: list[InputFile],
-    reader: Reader,
-    stages: list[Stage],
-    layout: OutputLayout,
-    output: OutputConfig,
-    progress: ProgressClient,
-) -> None:
+def execute_local(work: PhaseWork, progress: ProgressClient) -> None:
+    inputs, reader, stages, layout, output = work.inputs, work.reader, work.stages, work.layout, work.output
     pending: list[pa.Table] = []
     pending_rows = 0
     for source in inputs:

@@ -14,14 +14,15 @@ import logging
 import os
 import warnings
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 
-from curate.execution.common import apply_stage, read_input, write_batch
+from curate.config import ExecutionConfig, OutputConfig
+from curate.execution.common import PhaseWork, apply_stage, read_input, write_batch
 from curate.execution.progress import ProgressClient, RunProgress
 from curate.output import OutputLayout
-from curate.pipeline import ExecutionConfig, OutputConfig
+from curate.plan import plan_segments, segment_resources
 from curate.readers.base import InputFile, Reader
 from curate.stage import Stage
 
@@ -179,7 +180,7 @@ def _datasource_cls() -> type:
 
         def estimate_inmemory_data_size(self) -> int | None:
             sizes = [f.size for f in self.inputs]
-            return sum(sizes) * 4 if all(s is not None for s in sizes) and sizes else None
+            return sum(cast(list[int], sizes)) * 4 if all(s is not None for s in sizes) and sizes else None
 
         def get_read_tasks(self, parallelism: int, per_task_row_limit: int | None = None, data_context: Any = None) -> list[ReadTask]:
             tasks = []
@@ -189,7 +190,7 @@ def _datasource_cls() -> type:
                 def read_fn(source: InputFile = source) -> Iterable[pa.Table]:
                     yield from read_input(reader, source, layout, ProgressClient(progress))
 
-                meta = BlockMetadata(num_rows=None, size_bytes=source.size, exec_stats=None, input_files=[source.path])
+                meta = BlockMetadata(num_rows=None, size_bytes=source.size, exec_stats=None, input_files=[source.path])  # type: ignore[arg-type]
                 tasks.append(ReadTask(read_fn, meta))
             return tasks
 
@@ -253,33 +254,6 @@ class _SegmentActor(_SegmentTask):
             stage.ensure_setup()
 
 
-def plan_segments(stages: list[Stage]) -> list[list[Stage]]:
-    """Group consecutive stages that can share a worker.
-
-    CPU stages run together in one worker (one Ray operator), so a batch goes through the
-    whole chain where it is and every CPU works on the slowest stage; a new segment starts
-    where the resource kind changes (a GPU stage gets its own pool).
-    """
-    segments: list[list[Stage]] = []
-    for stage in stages:
-        if segments and (segments[-1][-1].resources.gpus > 0) == (stage.resources.gpus > 0):
-            segments[-1].append(stage)
-        else:
-            segments.append([stage])
-    return segments
-
-
-def segment_resources(segment: list[Stage]) -> dict[str, Any]:
-    args: dict[str, Any] = {"num_cpus": max(s.resources.cpus for s in segment)}
-    gpus = max(s.resources.gpus for s in segment)
-    if gpus:
-        args["num_gpus"] = gpus
-    memory = [s.resources.memory_bytes for s in segment if s.resources.memory_bytes]
-    if memory:
-        args["memory"] = max(memory)
-    return args
-
-
 def ship_user_code(stages: list[Stage]) -> None:
     """Send user-defined stage classes to workers by value.
 
@@ -304,6 +278,24 @@ def ship_user_code(stages: list[Stage]) -> None:
             pass
 
 
+def set_data_context(ctx: Any, **settings: Any) -> list[str]:
+    """Set Ray Data settings that this Ray has; return the names it lacks (left at Ray's default)."""
+    missing = []
+    for name, value in settings.items():
+        if hasattr(ctx, name):
+            setattr(ctx, name, value)
+        else:
+            missing.append(name)
+            logging.getLogger("curate.run").debug("Ray %s has no DataContext.%s; left at its default", ray_version(), name)
+    return missing
+
+
+def ray_version() -> str:
+    import ray
+
+    return str(ray.__version__)
+
+
 def make_progress_actor(total_inputs: int, skipped: int, stage_ids: list[str]) -> Any:
     import ray
 
@@ -311,15 +303,10 @@ def make_progress_actor(total_inputs: int, skipped: int, stage_ids: list[str]) -
     return actor_cls.remote(total_inputs, skipped, stage_ids)
 
 
-def execute_ray(
-    inputs: list[InputFile],
-    reader: Reader,
-    stages: list[Stage],
-    layout: OutputLayout,
-    output: OutputConfig,
-    execution: ExecutionConfig,
-    progress_actor: Any,
-) -> None:
+def execute_ray(work: PhaseWork, progress_actor: Any) -> None:
+    """Stream one phase on Ray Data: one read task per input, fused segments, one write."""
+    inputs, reader, stages, layout, output, execution = (
+        work.inputs, work.reader, work.stages, work.layout, work.output, work.execution)
     import ray
     from ray.data import DataContext
 
@@ -331,8 +318,11 @@ def execute_ray(
         logging.getLogger(name).setLevel(logging.ERROR)
     # Per-operator resource reservation keeps actor pools at one actor on small machines
     # (measured: one core busy out of two); curate's pipelines are linear, and Ray Data's
-    # backpressure still bounds memory without it.
-    ctx.op_resource_reservation_enabled = False
+    # backpressure still bounds memory without it.  The setting is a documented field of
+    # DataContext (a DeveloperAPI class); tests/curate/test_ray_settings.py fails when the
+    # pinned Ray (docker/constraints.txt) no longer has it, and a Ray without it runs with
+    # its own default instead of failing.
+    set_data_context(ctx, op_resource_reservation_enabled=False)
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
     if hasattr(ctx, "enable_operator_progress_bars"):

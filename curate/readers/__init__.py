@@ -1,4 +1,18 @@
-"""Readers: turn input files into Arrow tables of records."""
+"""Readers: turn input files into Arrow tables of records, and the registry of input formats.
+
+A pipeline's ``input.format`` names a reader: a built-in one (``warc``, ``jsonl``,
+``parquet``, ``code``, ``text``, ``epub``, ``html``), one registered from Python with
+:func:`register_reader`, or a class referenced as ``module:Class`` (or
+``path/to/file.py:Class``) right in the YAML, as stages are.  ``auto`` picks each input's
+reader by its file name (the readers' ``extensions``), registered readers included.
+
+Modules: :mod:`~curate.readers.base` (the ``Reader`` base class, ``InputFile``, the per-input
+``ReadReport``), :mod:`~curate.readers.warc` (WARC / WET; with :mod:`~curate.readers.warc_rows`,
+:mod:`~curate.readers.warc_resync` for damaged files and :mod:`~curate.readers.arc` for
+legacy ARC), :mod:`~curate.readers.jsonl` (JSONL and Parquet), :mod:`~curate.readers.books` (Gutenberg text, EPUB, HTML books),
+:mod:`~curate.readers.code` (source-code repositories), :mod:`~curate.readers.http`
+(ranged HTTP reads of remote inputs).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +27,9 @@ from curate.readers.books import EpubReader, HtmlBookReader, TextBookReader
 from curate.readers.code import CodeReader
 from curate.readers.jsonl import JsonlReader, ParquetReader
 from curate.readers.warc import WarcReader
+from curate.references import import_reference
 
+# The registry: format name -> reader class.  Built-in formats first; register_reader adds.
 READERS: dict[str, type[Reader]] = {
     "warc": WarcReader,
     "jsonl": JsonlReader,
@@ -23,6 +39,44 @@ READERS: dict[str, type[Reader]] = {
     "epub": EpubReader,
     "html": HtmlBookReader,
 }
+
+
+class UnknownReaderError(ValueError):
+    """An ``input.format`` that names no registered reader and no importable class."""
+
+
+def register_reader(cls: type[Reader] | None = None, *, name: str | None = None, replace: bool = False) -> Any:
+    """Register a :class:`~curate.readers.base.Reader` subclass as input format ``name``
+    (default: the class's ``name``), usable as ``@register_reader`` or
+    ``@register_reader(name="csv")``.  Its ``extensions`` make ``format: auto`` choose it
+    for files named so."""
+
+    def do(reader_cls: type[Reader]) -> type[Reader]:
+        if not (isinstance(reader_cls, type) and issubclass(reader_cls, Reader)):
+            raise TypeError(f"{reader_cls!r} is not a curate Reader subclass")
+        key = name or reader_cls.name
+        existing = READERS.get(key)
+        if existing is not None and existing is not reader_cls and not replace:
+            raise ValueError(f"an input format named {key!r} is already registered ({existing!r})")
+        READERS[key] = reader_cls
+        return reader_cls
+
+    return do(cls) if cls is not None else do
+
+
+def get_reader_class(fmt: str) -> type[Reader]:
+    """The reader of input format ``fmt``: a registered name or a ``module:Class`` reference."""
+    if fmt in READERS:
+        return READERS[fmt]
+    if ":" in fmt:
+        obj = import_reference(fmt, "input format", UnknownReaderError)
+        if isinstance(obj, type) and issubclass(obj, Reader):
+            return obj
+        raise UnknownReaderError(f"input format {fmt!r} is not a curate Reader subclass (got {obj!r})")
+    raise UnknownReaderError(
+        f"unknown input format {fmt!r}; use one of {sorted(READERS)} or auto, "
+        "or reference your own reader as 'module:Class'"
+    )
 
 
 def reader_format_for(path: str) -> str | None:
@@ -72,10 +126,8 @@ def build_reader(fmt: str, options: dict[str, Any] | None = None) -> Reader:
         unknown = set(options) - {f.name for cls in READERS.values() for f in dataclasses.fields(cls)}
         if unknown:
             raise ValueError(f"unknown reader options {sorted(unknown)}")
-        return FormatDispatchReader(options=options, **shared)
-    if fmt not in READERS:
-        raise ValueError(f"unknown input format {fmt!r}; use one of {sorted(READERS)} or auto")
-    return READERS[fmt](**options)
+        return FormatDispatchReader(options=options, **shared)  # type: ignore[call-arg]  # a dataclass by Reader.__init_subclass__
+    return get_reader_class(fmt)(**options)
 
 
 __all__ = [
@@ -90,6 +142,9 @@ __all__ = [
     "EpubReader",
     "HtmlBookReader",
     "TextBookReader",
+    "UnknownReaderError",
     "build_reader",
+    "get_reader_class",
     "reader_format_for",
+    "register_reader",
 ]

@@ -103,6 +103,19 @@ class Reader:
     def read(self, source: InputFile, report: ReadReport) -> Iterator[pa.Table]:
         raise NotImplementedError
 
+    def output_schema(self) -> pa.Schema | None:
+        """The columns every batch of this reader has, when they are fixed (None: they
+        depend on the data, like JSONL's ``fields``).  The run plans its output schema
+        from it before reading anything."""
+        fixed = getattr(self, "_schema", None)
+        if callable(fixed):
+            try:
+                schema = fixed()
+            except Exception:
+                return None
+            return schema if isinstance(schema, pa.Schema) else None
+        return None
+
     def config(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 

@@ -120,6 +120,9 @@ class CodeReader(Reader):
                 "such as Python, JavaScript, C++, Shell"
             )
 
+    def output_schema(self) -> pa.Schema:
+        return CODE_SCHEMA
+
     def read(self, source: InputFile, report: ReadReport) -> Iterator[pa.Table]:
         try:
             repo = open_repository(source.path, self.revision, self.storage_options)

@@ -9,7 +9,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import numpy as np
 import pyarrow as pa
@@ -25,6 +25,9 @@ from curate.stages.html_layout import (
     strip_cell_escapes,
     unwrap_layout_tables,
 )
+
+if TYPE_CHECKING:
+    from curate.stages.langid import FasttextLanguageId
 
 # the cascade's evidence columns (extract_html's prefilter)
 PREFILTER_LANGUAGE = "prefilter_language"
@@ -257,7 +260,7 @@ class ExtractHtml(Stage):
             from curate.stages.langid import FasttextLanguageId
 
             # the language-ID stage itself, on the cheap text, into the cascade's own columns
-            self._cheap_lid = FasttextLanguageId(
+            self._cheap_lid = FasttextLanguageId(  # type: ignore[call-arg]  # stage fields come from Stage.__init_subclass__
                 model=self.prefilter_model, max_chars=self.prefilter_max_chars,
                 language_column=PREFILTER_LANGUAGE, score_column=PREFILTER_SCORE,
             )
@@ -284,7 +287,7 @@ class ExtractHtml(Stage):
         (``prefilter_language``, ``prefilter_language_score``; null without text or page)."""
         self.ensure_setup()
         texts = pa.array([cheap_text(html) if html is not None else "" for html in htmls], pa.large_string())
-        found = self._cheap_lid.process(pa.table({TEXT: texts}))
+        found = cast("FasttextLanguageId", self._cheap_lid).process(pa.table({TEXT: texts}))
         language = found[PREFILTER_LANGUAGE]
         score = pc.if_else(pc.is_null(language), pa.scalar(None, pa.float32()), found[PREFILTER_SCORE])
         return pa.table({PREFILTER_LANGUAGE: language, PREFILTER_SCORE: score})
@@ -314,9 +317,9 @@ class ExtractHtml(Stage):
                                   PREFILTER_SCORE: pa.nulls(len(payloads), pa.float32())})
             other = pc.invert(pc.is_in(found[PREFILTER_LANGUAGE], pa.array(self.prefilter_languages, pa.string())))
             sure = pc.greater_equal(found[PREFILTER_SCORE], pa.scalar(self.prefilter_min_score, pa.float32()))
-            for i in np.flatnonzero(pc.fill_null(pc.and_(other, sure), False).to_numpy(zero_copy_only=False)):
-                reasons[i] = self.PREFILTER_WRONG_LANGUAGE
-                del htmls[int(i)]
+            for row in np.flatnonzero(pc.fill_null(pc.and_(other, sure), False).to_numpy(zero_copy_only=False)):
+                reasons[row] = self.PREFILTER_WRONG_LANGUAGE
+                del htmls[int(row)]
             table = put_column(put_column(table, PREFILTER_LANGUAGE, found[PREFILTER_LANGUAGE]),
                                PREFILTER_SCORE, found[PREFILTER_SCORE])
         for i, html in htmls.items():

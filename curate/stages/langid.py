@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from curate.registry import register
 from curate.schema import TEXT
-from curate.stage import Resources, Stage, require
+from curate.stage import Resources, Stage, put_column, require
 
 
 def bundled_lid_model() -> str:
@@ -106,16 +106,9 @@ class FasttextLanguageId(Stage):
         text = pc.utf8_slice_codeunits(text, 0, self.max_chars)
         text = pc.replace_substring_regex(text, r"[\r\n\t]+", " ")
         texts = text.to_pylist()
-        names, scores = predict_top1(self._model, texts)
+        predicted, scores = predict_top1(self._model, texts)
         # Empty text has no language (fastText would guess "en" at ~0.12).
-        names = [None if not t.strip() else n for t, n in zip(texts, names)]
+        languages: list[str | None] = [None if not t.strip() else n for t, n in zip(texts, predicted)]
         scores = np.where([bool(t.strip()) for t in texts], scores, 0.0).astype(np.float32)
-        table = _set(table, self.language_column, pa.array(names, pa.string()))
-        return _set(table, self.score_column, pa.array(scores, pa.float32()))
-
-
-def _set(table: pa.Table, name: str, values: pa.Array) -> pa.Table:
-    idx = table.schema.get_field_index(name)
-    if idx >= 0:
-        return table.set_column(idx, name, values)
-    return table.append_column(name, values)
+        table = put_column(table, self.language_column, pa.array(languages, pa.string()))
+        return put_column(table, self.score_column, pa.array(scores, pa.float32()))

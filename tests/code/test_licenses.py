@@ -50,6 +50,69 @@ def test_all_bundled_licences_round_trip():
         assert match_bundled(text) == spdx
 
 
+def test_identify_vendored_licences_have_the_shape_curate_reads():
+    """curate.code.licenses reads identify's non-public ``identify.vendor.licenses.LICENSES``
+    (a tuple of (SPDX id, licence text) pairs in identify 2.x).  A new identify that moves or
+    reshapes it must fail here, loudly: then update curate.code.licenses and the
+    ``identify<3`` pin in pyproject.toml together."""
+    from importlib.metadata import version
+
+    from packaging.requirements import Requirement
+
+    from curate.code.licenses import IDENTIFY_REQUIREMENT
+
+    pytest.importorskip("identify")
+    installed = version("identify")
+    assert Requirement(IDENTIFY_REQUIREMENT).specifier.contains(installed), (
+        f"identify {installed} is outside {IDENTIFY_REQUIREMENT}"
+    )
+    from identify.vendor.licenses import LICENSES  # no importorskip: a move must fail
+
+    assert isinstance(LICENSES, tuple) and len(LICENSES) >= 30, type(LICENSES)
+    for entry in LICENSES:
+        assert isinstance(entry, tuple) and len(entry) == 2, entry
+        spdx, text = entry
+        assert isinstance(spdx, str) and isinstance(text, str), entry
+        assert len(text) > 100, spdx
+    ids = [spdx for spdx, _ in LICENSES]
+    assert len(set(ids)) == len(ids), "SPDX ids repeat"
+    assert set(COMMON) <= set(ids), sorted(set(COMMON) - set(ids))
+
+
+def test_pyproject_pins_identify_to_the_tested_series():
+    """The code extra pins identify to the series whose layout curate reads."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        tomllib = pytest.importorskip("tomli")
+    from packaging.requirements import Requirement
+
+    from curate.code.licenses import IDENTIFY_REQUIREMENT
+
+    root = Path(__file__).resolve().parents[2]
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    pinned = [Requirement(r) for r in extras["code"] if Requirement(r).name == "identify"]
+    assert [str(r) for r in pinned] == [str(Requirement(IDENTIFY_REQUIREMENT))]
+
+
+def test_a_moved_identify_table_fails_with_a_message(monkeypatch):
+    """identify installed without the table curate reads: an ImportError that says what to do."""
+    import sys
+    import types
+
+    import curate.code.licenses as licenses
+
+    pytest.importorskip("identify")
+    pytest.importorskip("ukkonen")
+    monkeypatch.setitem(sys.modules, "identify.vendor.licenses", types.ModuleType("identify.vendor.licenses"))
+    licenses._bundled_licenses.cache_clear()
+    try:
+        with pytest.raises(ImportError, match=r"identify \S+ has no identify\.vendor\.licenses\.LICENSES.*<3"):
+            licenses._bundled_licenses()
+    finally:
+        licenses._bundled_licenses.cache_clear()
+
+
 def test_mit_with_a_real_copyright_line():
     assert detect_license(MIT_TEXT) == "MIT"
     assert match_phrases(MIT_TEXT) == "MIT"

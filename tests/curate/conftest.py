@@ -16,8 +16,8 @@ def ray_session():
     """Start Ray once (2 CPUs); curate's runner sees it running and reuses it."""
     ray = pytest.importorskip("ray")
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    from curate.config import ExecutionConfig
     from curate.execution.ray_executor import start_ray
-    from curate.pipeline import ExecutionConfig
 
     started = start_ray(ExecutionConfig(num_cpus=2, object_store_memory=512 << 20), None)
     yield ray

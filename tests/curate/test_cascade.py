@@ -112,7 +112,7 @@ def test_settings_are_checked():
 
 def test_a_prefilter_narrower_than_the_language_filter_is_warned_about():
     from curate.pipeline import Pipeline
-    from curate.run import language_support_warnings
+    from curate.pipeline_checks import language_support_warnings
 
     stages = [build_stage("extract_html", {"prefilter_languages": ["en"]}),
               build_stage("fasttext_language_id", {}),
@@ -142,7 +142,7 @@ def test_a_byte_identical_payload_is_extracted_once(monkeypatch):
 
 def test_auto_takes_the_language_filters_languages():
     from curate.pipeline import Pipeline
-    from curate.run import resolve_prefilter_languages
+    from curate.pipeline_checks import resolve_prefilter_languages
 
     stages = [build_stage("extract_html", {"prefilter_languages": "auto"}),
               build_stage("fasttext_language_id", {}),

@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
-from curate import run as run_module
+from curate.execution import executor as run_module
+from curate.execution.executor import resolve_executor
 from curate.readers.base import InputFile
-from curate.run import resolve_executor
 
 from .conftest import SAMPLE_WARC
 

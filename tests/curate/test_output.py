@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from curate.config import OutputConfig
 from curate.output import (
     OutputLayout,
     part_key,
@@ -19,7 +20,7 @@ from curate.output import (
     write_parts,
 )
 from curate.ownership import Ownership
-from curate.pipeline import OutputConfig, load_pipeline
+from curate.pipeline import load_pipeline
 from curate.readers.base import ReadReport
 from curate.run import run_pipeline
 from curate.schema import DROPPED_BY, INPUT_KEY, PAYLOAD, REASON

@@ -21,8 +21,9 @@ import pytest
 
 from curate.output import plan_schemas
 from curate.pipeline import load_pipeline
+from curate.pipeline_checks import resolve_prefilter_languages
 from curate.readers import build_reader
-from curate.run import resolve_prefilter_languages, run_pipeline
+from curate.run import run_pipeline
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_WARC = REPO / "pipelines" / "samples" / "commoncrawl-sample.warc.gz"
@@ -200,8 +201,8 @@ def test_write_parts_conforms_batches_to_the_layout_schemas(tmp_path):
     """Batches with different columns, order and all-null types give one schema per folder."""
     import pyarrow as pa
 
+    from curate.config import OutputConfig
     from curate.output import OutputLayout, write_parts
-    from curate.pipeline import OutputConfig
 
     data_schema = pa.schema([("id", pa.string()), ("text", pa.large_string()), ("score", pa.float64())])
     rejects_schema = pa.schema([

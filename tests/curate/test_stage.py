@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 import pytest
 
 from curate import registry
+from curate.registry import row_filter
 from curate.schema import DROPPED_BY, REASON, TEXT
 from curate.stage import (
     Filter,
@@ -18,7 +19,6 @@ from curate.stage import (
     StageBatchStats,
     live_rows,
     mark_dropped,
-    row_filter,
     run_stage,
     snake_case,
 )

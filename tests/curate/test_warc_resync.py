@@ -10,7 +10,7 @@ import fsspec
 import pytest
 
 from curate.readers import InputFile, ReadReport, WarcReader
-from curate.readers.warc import _SCAN_BLOCK, GZIP, PLAIN, scan_for_record
+from curate.readers.warc_resync import _SCAN_BLOCK, GZIP, PLAIN, scan_for_record
 from curate.schema import ID, PAYLOAD, REASON
 
 from .test_readers import WarcBuilder, random_page, read_all, rows_of
@@ -177,7 +177,7 @@ def test_scan_for_record(tmp_path, framing):
 
 
 def test_header_regex_matches_versions():
-    from curate.readers.warc import _WARC_START
+    from curate.readers.warc_resync import _WARC_START
 
     for line in (b"WARC/1.0\r\n", b"WARC/1.1\r\n", b"WARC/0.18\r\n", b"WARC/1.0\n"):
         assert _WARC_START.match(line)

@@ -12,8 +12,8 @@ import pytest
 
 from curate.dedup.base import doc_keys
 from curate.dedup.components import connected_components, lexmin_per_node
-from curate.dedup.tasks import LocalRunner
-from curate.dedup.workdir import WorkDir
+from curate.execution.tasks import LocalRunner
+from curate.execution.workdir import WorkDir
 
 
 def write_edges(work: WorkDir, edges: list[tuple[int, int]], prio: dict[int, float], files: int = 3) -> list[str]:

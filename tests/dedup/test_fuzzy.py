@@ -315,3 +315,16 @@ def test_jsonl_input_keeps_the_documents_other_fields(tmp_path):
     assert "quality" in outcome(tmp_path / "from_parquet").kept["lonely"]
     run_dedup(jsonl, tmp_path / "from_jsonl", *fields)
     assert "quality" in outcome(tmp_path / "from_jsonl").kept["lonely"]
+
+
+@pytest.mark.parametrize("num_perm", [64, 96, 128, 256])
+@pytest.mark.parametrize("threshold", [0.5, 0.7, 0.8, 0.9, 0.95, 1.0])
+@pytest.mark.parametrize("weights", [(0.5, 0.5), (0.1, 0.9), (0.9, 0.1)])
+def test_lsh_parameters_are_datasketchs_optimum(threshold, num_perm, weights):
+    """The public-API route (MinHashLSH(...).b, .r, and the one-band case it refuses) gives
+    what datasketch's own optimiser gives, where this datasketch still has it."""
+    lsh = pytest.importorskip("datasketch.lsh")
+    optimum = getattr(lsh, "_optimal_param", None)
+    if optimum is None:
+        pytest.skip("this datasketch has no _optimal_param to compare with")
+    assert lsh_parameters(threshold, num_perm, *weights) == tuple(optimum(threshold, num_perm, *weights))

@@ -9,7 +9,8 @@ from pathlib import Path
 import yaml
 
 from curate.pipeline import load_pipeline, pipeline_from_dict
-from curate.run import plan_phases, run_pipeline
+from curate.plan import plan_phases
+from curate.run import run_pipeline
 from tests.dedup.helpers import check_consistent, outcome, random_doc, random_words, read_dir
 
 PIPELINE = {

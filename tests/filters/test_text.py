@@ -1,19 +1,16 @@
-"""curate.filters.text: vectorised word, line and sentence splitting."""
+"""curate.text: vectorised word, line and sentence splitting."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
 import pytest
-from curate.filters import text as text_module
-from curate.filters.text import (
-    count_sentences,
-    dense_ids,
-    duplicate_chars,
-    split_lines,
-    split_paragraphs,
-    split_words,
-)
+
+from curate.text import tokenizer
+from curate.text.arrays import dense_ids, duplicate_chars
+from curate.text.lines import split_lines, split_paragraphs
+from curate.text.sentences import count_sentences
+from curate.text.words import split_words
 
 # text -> tokens, as spaCy's English tokenizer (spacy.blank("en")) splits them
 WORD_CASES = [
@@ -53,7 +50,7 @@ WORD_CASES = [
 def affix_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run the affix rules as array operations, or piece by piece (used for the few pieces
     left after the first rounds); both must split alike."""
-    monkeypatch.setattr(text_module, "_SCALAR_TAIL", 0 if request.param == "vectorised" else 10**9)
+    monkeypatch.setattr(tokenizer, "_SCALAR_TAIL", 0 if request.param == "vectorised" else 10**9)
     return request.param
 
 
@@ -64,9 +61,9 @@ def test_split_words_like_spacy(text: str, expected: list[str], affix_mode: str)
 
 def test_split_words_many_pieces_both_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = [text for text, _ in WORD_CASES] * 3 + ["((((((hello!!!!!!!!))))))", "=" * 80]
-    monkeypatch.setattr(text_module, "_SCALAR_TAIL", 0)
+    monkeypatch.setattr(tokenizer, "_SCALAR_TAIL", 0)
     vectorised = split_words(texts).to_lists()
-    monkeypatch.setattr(text_module, "_SCALAR_TAIL", 10**9)
+    monkeypatch.setattr(tokenizer, "_SCALAR_TAIL", 10**9)
     assert split_words(texts).to_lists() == vectorised
     assert vectorised[-1] == ["="] * 80
     assert vectorised[-2] == ["("] * 6 + ["hello"] + ["!"] * 8 + [")"] * 6

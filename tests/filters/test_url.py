@@ -13,7 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from curate.filters import URLFilter
-from curate.filters.url import SortedLookup, host_suffixes, normalize_urls, url_hosts
+from curate.filters.url_lists import normalize_urls
+from curate.filters.url_lookup import SortedLookup, host_suffixes, url_hosts
 
 from curate.registry import build_stage, get_stage_class
 from curate.schema import DROPPED_BY, REASON

@@ -11,8 +11,9 @@ What is checked, and against what:
 * ``docker/constraints.txt``: exact pins only; the ray pin is within pyproject's ray
   requirement (not compared with the installed ray, so a new Ray release does not fail
   CI for files nobody changed); the Python it was generated with is the FROM tag's, within requires-python;
-  every requirement of pyproject's dependencies and ``s3`` extra, plus ``ray[default]``
-  and ``boto3``, followed through the installed packages' metadata, is pinned, to a
+  every requirement of ``curate[all,s3]`` (pyproject's dependencies and those extras,
+  ``curate[...]`` self-references followed), plus ``ray[default]`` and ``boto3``,
+  followed through the installed packages' metadata, is pinned, to a
   version inside the required range wherever the requiring package is installed at its
   pinned version (packages not installed here, e.g. ray[default]'s extras, are checked
   but not followed further).
@@ -32,12 +33,17 @@ What is checked, and against what:
   refused.  It is not KubeRay's CRD: defaults, cross-field rules and fields of other
   KubeRay versions are not checked; ``kubectl apply --dry-run=server`` against a cluster
   with the CRD installed is the real check.
-* Across files: one image everywhere, tagged with pyproject's version; the RayJob's
+* Across files: one image everywhere (the cluster files and the README), tagged with
+  curate's version (``curate/_version.py``, the one source pyproject reads); the RayJob's
   rayVersion is the ray pin; its entrypoint's pipeline exists in the image.
+* Packaging: the base install is the loader's three packages; the image, its constraints
+  generator and pyproject agree on the extras; the PEP 561 markers ship; ``.ci/run`` runs
+  the README's test command verbatim.
 """
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import os
@@ -72,7 +78,9 @@ REGENERATE = "regenerate with `docker/update-constraints.sh` (venv active)"
 # still in use, so that a field newer clusters alone accept is refused.
 K8S_VERSION = "1.30"
 
-# Requirements of the image beside curate[s3] (docker/update-constraints.sh installs them).
+# The extras of curate the image installs (docker/Dockerfile), which docker/constraints.txt
+# pins (docker/update-constraints.sh), and the image's requirements beside curate.
+IMAGE_EXTRAS = ("all", "s3")
 IMAGE_EXTRA_REQUIREMENTS = ["ray[default]", "boto3"]
 
 
@@ -157,11 +165,48 @@ def applies(req: Requirement, python: str, extras: set[str]) -> bool:
     return any(req.marker.evaluate(marker_env(python, e)) for e in extras | {""})
 
 
-def image_root_requirements(python: str) -> list[Requirement]:
+def project_requirements(extras: tuple[str, ...]) -> list[Requirement]:
+    """What ``pip install "curate[EXTRAS]"`` asks for: the base dependencies and those of
+    the extras, with self-references (``curate[pipeline]`` inside an extra) followed."""
     project = pyproject()["project"]
-    specs = project["dependencies"] + project["optional-dependencies"]["s3"]
-    reqs = [Requirement(s) for s in specs + IMAGE_EXTRA_REQUIREMENTS]
+    me = canonicalize_name(project["name"])
+    optional = project.get("optional-dependencies", {})
+    reqs = [Requirement(s) for s in project["dependencies"]]
+    todo, done = list(extras), set()
+    while todo:
+        extra = todo.pop()
+        if extra in done:
+            continue
+        done.add(extra)
+        assert extra in optional, f"pyproject has no extra {extra!r}"
+        for spec in optional[extra]:
+            req = Requirement(spec)
+            if canonicalize_name(req.name) == me:
+                todo.extend(req.extras)
+            else:
+                reqs.append(req)
+    return reqs
+
+
+def image_root_requirements(python: str) -> list[Requirement]:
+    reqs = project_requirements(IMAGE_EXTRAS) + [Requirement(s) for s in IMAGE_EXTRA_REQUIREMENTS]
     return [r for r in reqs if applies(r, python, set())]
+
+
+def curate_version() -> str:
+    """The version pyproject reads (``[tool.setuptools.dynamic]``), from its one source."""
+    data = pyproject()
+    assert "version" not in data["project"], "write the version once, in curate/_version.py"
+    assert "version" in data["project"].get("dynamic", []), "pyproject: dynamic = [\"version\"]"
+    module, _, name = data["tool"]["setuptools"]["dynamic"]["version"]["attr"].rpartition(".")
+    tree = ast.parse((ROOT / (module.replace(".", "/") + ".py")).read_text())
+    values = [
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [name]
+    ]
+    assert len(values) == 1 and isinstance(values[0], str), f"{module}.{name}: one string literal"
+    return values[0]
 
 
 def load_yaml_documents(path: Path) -> list[dict]:
@@ -276,7 +321,7 @@ def test_ray_pin_satisfies_the_project():
     compared with the Ray these tests happen to run on: a new Ray release would then fail
     CI for a file nobody changed."""
     pins, _ = read_constraints()
-    ray = next(Requirement(r) for r in pyproject()["project"]["dependencies"] if canonicalize_name(Requirement(r).name) == "ray")
+    ray = next(r for r in project_requirements(IMAGE_EXTRAS) if canonicalize_name(r.name) == "ray")
     assert ray.specifier.contains(pins["ray"]), f"docker/constraints.txt pins ray {pins['ray']}, curate needs {ray}: " + REGENERATE
 
 
@@ -543,8 +588,13 @@ def test_one_image_everywhere_tagged_with_curates_version():
     for template in rayjob_pod_templates(rayjob()).values():
         images |= {c["image"] for c in template["spec"]["containers"]}
     assert len(images) == 1, f"different images: {sorted(images)}"
-    tag = images.pop().rsplit(":", 1)[1]
-    assert tag == pyproject()["project"]["version"], "tag the image with curate's version"
+    image = images.pop()
+    repository, tag = image.rsplit(":", 1)
+    assert tag == curate_version(), "tag the image with curate's version (curate/_version.py)"
+    # The same name in the files' comments and in the README's docker commands.
+    for path in (LAUNCHER, RAYJOB, ROOT / "README.md"):
+        named = set(re.findall(rf"{re.escape(repository)}:[\w.+-]+", path.read_text()))
+        assert named <= {image}, f"{path.name}: {sorted(named - {image})}, not {image}"
 
 
 def test_constraints_name_their_generator():
@@ -553,3 +603,62 @@ def test_constraints_name_their_generator():
     assert os.access(script, os.X_OK)
     syntax = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, timeout=30)
     assert syntax.returncode == 0, syntax.stderr
+
+
+# --- packaging ---------------------------------------------------------------------------
+
+
+def test_one_version_source():
+    import curate
+    import curate._version
+
+    assert curate._version.__version__ == curate_version()
+    assert curate.__version__ == curate._version.__version__, (
+        "curate/__init__.py: `from curate._version import __version__`"
+    )
+
+
+def test_base_install_is_the_loader_alone():
+    """`pip install curate` brings numpy, pyarrow and fsspec (curate.loader's imports) and
+    nothing else; `all` is every extra curate runs with, and dev tests all of it."""
+    project = pyproject()["project"]
+    base = {canonicalize_name(Requirement(s).name) for s in project["dependencies"]}
+    assert base == {"numpy", "pyarrow", "fsspec"}, sorted(base)
+    runtime = {canonicalize_name(r.name) for r in project_requirements(("all",))}
+    for extra in ("pipeline", "web", "code", "books", "tokenize", "ray"):
+        wanted = {canonicalize_name(r.name) for r in project_requirements((extra,))}
+        assert wanted <= runtime, f"curate[all] lacks {sorted(wanted - runtime)} of {extra}"
+    assert runtime <= {canonicalize_name(r.name) for r in project_requirements(("dev",))}
+
+
+def test_image_installs_the_extras_its_constraints_pin():
+    extras = "[" + ",".join(IMAGE_EXTRAS) + "]"
+    installs = [a for n, a in dockerfile_instructions() if n == "RUN" and "/usr/src/curate" in a and "pip install" in a]
+    assert len(installs) == 1 and f"/usr/src/curate{extras}" in installs[0], installs
+    script = (DOCKER / "update-constraints.sh").read_text()
+    assert f'"$work/src{extras}"' in script, f"docker/update-constraints.sh must resolve curate{extras}"
+    assert f"curate{extras}" in CONSTRAINTS.read_text().split("\n", 1)[0], REGENERATE
+
+
+def test_typed_markers_ship():
+    setuptools = pyproject()["tool"]["setuptools"]
+    for package, folder in (("curate", "curate"), ("curate.filters", "filters")):
+        assert setuptools["package-dir"][package] == folder
+        assert (ROOT / folder / "py.typed").is_file(), f"{folder}/py.typed"
+        assert "py.typed" in setuptools["package-data"][package], package
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
+    first = blocks[0].strip()
+    assert 'pip install -e ".[all]"' in first, "the README's first command installs everything its sample needs"
+    (test_command,) = [b.strip() for b in blocks if "python -m pytest" in b]
+    assert "pip install -c docker/constraints.txt " in test_command
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert test_command in ci.splitlines(), ".ci/run must run the README's test command verbatim"
+    assert os.access(ROOT / ".ci" / "run", os.X_OK)
+    assert "import curate.loader" in ci and "ruff check" in ci
+    assert "mypy curate filters" in ci.splitlines(), ".ci/run type-checks curate and filters"
+    assert "mypy" in pyproject()["tool"], "[tool.mypy] in pyproject.toml"
+

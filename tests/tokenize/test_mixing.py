@@ -13,7 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from curate.tokenize.shards import Source, TokenizedSettings, mixture_rates, write_tokenized
+from curate.tokenize.sampling import mixture_rates
+from curate.tokenize.shards import Source, TokenizedSettings, write_tokenized
 from tests.tokenize.helpers import (
     Corpus,
     book_text,
@@ -154,7 +155,7 @@ def test_sampling_writes_at_most_shards_squared_files(
 ) -> None:
     """The sampling step writes each task's rows straight to the output shards'
     partitions: about shards x shards files, not one per pair of shuffle buckets."""
-    from curate.dedup.workdir import WorkDir
+    from curate.execution.workdir import WorkDir
 
     monkeypatch.setattr(WorkDir, "remove", lambda self, step: None)  # keep the step's files
     novel = word_windows(book_text(shared_data, "nowhere"), 20)
@@ -191,7 +192,7 @@ def test_few_large_documents_reach_their_share(shared_data: Path, gpt_neo: str, 
 
 
 def test_tracked_selection_is_within_one_document() -> None:
-    from curate.tokenize.shards import tracked_selection
+    from curate.tokenize.sampling import tracked_selection
 
     rng = np.random.default_rng(0)
     tokens = rng.pareto(1.2, 5000).astype(np.int64) * 300 + 10  # heavy-tailed sizes

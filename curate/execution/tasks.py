@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from curate.events import emit, get_logger
+from curate.execution.workdir import WorkDir
 
 log = get_logger("dedup")
 
@@ -73,8 +74,8 @@ def task_runner(executor: str, execution: Any = None, ray_address: str | None = 
     if executor not in ("ray", "auto"):  # auto: Ray, for work whose size is not known up front
         yield LocalRunner()
         return
+    from curate.config import ExecutionConfig
     from curate.execution.ray_executor import start_ray
-    from curate.pipeline import ExecutionConfig
 
     started = start_ray(execution or ExecutionConfig(), ray_address)
     try:
@@ -113,3 +114,27 @@ def log_step(summary: dict[str, Any]) -> dict[str, Any]:
     emit(log, "", f"  {summary['step']:<14} {summary['tasks']:>5} tasks {summary['seconds']:>8.1f}s  "
                   f"peak {summary.get('peak_rss_mb', 0.0):,.0f} MiB  {extras}")
     return summary
+
+
+def _step_task(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one task of a step and record it as done (so a resumed run skips it)."""
+    fn = spec["fn"]
+    result = _timed(fn, spec)
+    WorkDir(spec["work"]).mark_done(spec["step"], spec["task"], result)
+    return result
+
+
+def run_step(work: WorkDir, step: str, fn: Any, specs: list[dict[str, Any]], runner: TaskRunner) -> dict[str, Any]:
+    """Run the tasks of ``step`` that have not finished before; summarise all of them."""
+    started = time.perf_counter()
+    results: list[dict[str, Any]] = []
+    todo = []
+    for spec in specs:
+        previous = work.is_done(step, spec["task"])
+        if previous is not None:
+            results.append(previous)
+        else:
+            todo.append({**spec, "fn": fn, "step": step, "work": work.root})
+    if todo:
+        results += runner.map(_step_task, todo)
+    return log_step(summarise(step, results, time.perf_counter() - started))

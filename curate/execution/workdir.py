@@ -126,12 +126,6 @@ class WorkDir:
             self.fs.rm(path, recursive=True)
 
 
-def node_partition(keys: np.ndarray, partitions: int) -> np.ndarray:
-    """Partition of 64-bit document keys, spread by a multiplicative hash."""
-    mixed = (keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)
-    return (mixed % np.uint64(partitions)).astype(np.int64)
-
-
 class AtomicParquetWriter:
     def __init__(self, work: WorkDir, final: str, schema: pa.Schema) -> None:
         directory, name = final.rsplit("/", 1)
