@@ -39,28 +39,26 @@ __all__ = [
     "row_filter",
 ]
 
-# The public names and the modules that hold them, tried in order.  They are imported on
-# first access (PEP 562), so ``import curate.loader`` (or any light submodule) does not
-# pull in the pipeline machinery and its dependencies.
-_LAZY: dict[str, tuple[str, ...]] = {
-    "Pipeline": ("curate.pipeline",),
-    "load_pipeline": ("curate.pipeline",),
-    "register": ("curate.registry",),
-    "row_filter": ("curate.registry",),
-    "Filter": ("curate.stage",),
-    "Resources": ("curate.stage",),
-    "Stage": ("curate.stage",),
+# The public names and the module that holds each.  They are imported on first access
+# (PEP 562), so ``import curate.loader`` (or any light submodule) does not pull in the
+# pipeline machinery and its dependencies.
+_LAZY: dict[str, str] = {
+    "Pipeline": "curate.pipeline",
+    "load_pipeline": "curate.pipeline",
+    "register": "curate.registry",
+    "row_filter": "curate.registry",
+    "Filter": "curate.stage",
+    "Resources": "curate.stage",
+    "Stage": "curate.stage",
 }
 
 
 def __getattr__(name: str) -> Any:
-    for module_name in _LAZY.get(name, ()):
-        module = importlib.import_module(module_name)
-        if hasattr(module, name):
-            value = getattr(module, name)
-            globals()[name] = value
-            return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:

@@ -180,7 +180,7 @@ def _cmd_stages(args: argparse.Namespace) -> int:
     from curate.stage import stateful_by_default
 
     for name, cls in registered_stages().items():
-        kind = "global" if getattr(cls, "is_global", False) else "actor" if stateful_by_default(cls) else "task"
+        kind = "global" if cls.is_global else "actor" if stateful_by_default(cls) else "task"
         print(f"{name:<28} {kind:<6} {first_sentence(cls.__doc__)}")
     return 0
 

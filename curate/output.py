@@ -276,17 +276,8 @@ def _probe_stage(stage: Any, table: pa.Table) -> tuple[pa.Table, bool]:
     Runs on a shallow copy, so what a stage loads lazily stays off the driver's stage."""
     from curate.stage import ensure_drop_columns
 
-    stage = copy.copy(stage)
-    target = getattr(stage, "stage", None) if getattr(stage, "name", "") == "_apply_decisions" else None
-    if target is None and getattr(stage, "is_global", False):
-        target = stage
     try:
-        if target is not None:
-            if ROW not in table.column_names:
-                table = table.append_column(ROW, pa.array([], pa.int64()))
-            out = target.decide(table, None)  # no decisions
-        else:
-            out = stage.process(table)
+        out = copy.copy(stage).probe(table)
     except Exception:  # a stage that needs real rows (or its model): its columns stay data-defined
         return table, False
     if not isinstance(out, pa.Table):

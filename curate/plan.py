@@ -21,17 +21,12 @@ if TYPE_CHECKING:
     from curate.readers.base import InputFile
 
 
-def is_global(stage: Stage) -> bool:
-    """Whether ``stage`` is a global stage (it declares ``is_global = True``)."""
-    return bool(getattr(stage, "is_global", False))
-
-
 def split_at_global_stages(stages: list[Stage]) -> list[tuple[Stage | None, list[Stage]]]:
     """``[(None, stages before the first global stage), (global stage, the map stages
     after it), ...]``: a pipeline runs one phase per group (see :func:`plan_phases`)."""
     groups: list[tuple[Stage | None, list[Stage]]] = [(None, [])]
     for stage in stages:
-        if is_global(stage):
+        if stage.is_global:
             groups.append((stage, []))
         else:
             groups[-1][1].append(stage)
@@ -115,4 +110,4 @@ def describe_plan(name: str, input: InputConfig, stages: list[Stage], output: Ou
     return "\n".join(lines)
 
 
-__all__ = ["Phase", "describe_plan", "is_global", "plan_phases", "plan_segments", "segment_resources", "split_at_global_stages"]
+__all__ = ["Phase", "describe_plan", "plan_phases", "plan_segments", "segment_resources", "split_at_global_stages"]

@@ -1,7 +1,9 @@
-"""User code named in YAML: ``module:Name`` or ``path/to/file.py:Name`` references.
+"""Named classes: a registry table, and ``module:Name`` / ``path/to/file.py:Name`` references.
 
-Stages (:mod:`curate.registry`) and readers (:mod:`curate.readers`) both resolve a name
-that is not registered this way.  A leaf module: it imports nothing from curate.
+Stages (:mod:`curate.registry`) and readers (:mod:`curate.readers`) are both named this way:
+a table of registered names (:func:`register_class`), and for any other name written in
+YAML, the class it references (:func:`resolve_class`).  A leaf module: it imports nothing
+from curate.
 """
 
 from __future__ import annotations
@@ -49,3 +51,36 @@ def import_reference(reference: str, what: str, error: type[Exception]) -> Any:
         return getattr(module, attr)
     except AttributeError as exc:
         raise error(f"{what} {reference!r}: {module_name} has no {attr!r}") from exc
+
+
+def register_class(table: dict[str, Any], cls: Any, *, base: type, what: str, name: str | None = None,
+                   replace: bool = False) -> Any:
+    """Put ``cls`` (a ``base`` subclass) in ``table`` under ``name`` (default: its ``name``).
+
+    A different class already registered under that name is refused unless ``replace``;
+    the same class defined again (a module loaded twice) replaces it."""
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise TypeError(f"{cls!r} is not a curate {base.__name__} subclass")
+    key = name or cls.name  # type: ignore[attr-defined]  # every Stage and Reader class has one
+    existing = table.get(key)
+    if existing is not None and existing is not cls and not replace and _qualified(existing) != _qualified(cls):
+        raise ValueError(f"the {what} name {key!r} is already registered ({existing!r})")
+    table[key] = cls
+    return cls
+
+
+def resolve_class(table: dict[str, Any], name: str, *, base: type, what: str, error: type[Exception], unknown: str) -> Any:
+    """The class ``name`` stands for: a registered name, else a ``module:Class`` reference;
+    ``unknown`` is the message for a name that is neither."""
+    if name in table:
+        return table[name]
+    if ":" in name:
+        obj = import_reference(name, what, error)
+        if isinstance(obj, type) and issubclass(obj, base):
+            return obj
+        raise error(f"{what} {name!r} is not a curate {base.__name__} subclass (got {obj!r})")
+    raise error(unknown)
+
+
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"

@@ -8,13 +8,12 @@ referenced as ``module:Class`` (or ``path/to/file.py:Class``) or registered with
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
 
-from curate.references import import_reference
+from curate.references import register_class, resolve_class
 from curate.schema import TEXT
 from curate.stage import Filter, Stage
 
@@ -53,21 +52,9 @@ def register(cls: type[Stage] | None = None, *, name: str | None = None, replace
     """
 
     def do(stage_cls: type[Stage]) -> type[Stage]:
-        if not (isinstance(stage_cls, type) and issubclass(stage_cls, Stage)):
-            raise TypeError(f"{stage_cls!r} is not a curate Stage subclass")
-        key = name or stage_cls.name
-        existing = _REGISTRY.get(key)
-        if existing is not None and existing is not stage_cls and not replace:
-            if f"{existing.__module__}.{existing.__qualname__}" != (
-                f"{stage_cls.__module__}.{stage_cls.__qualname__}"
-            ):
-                raise ValueError(f"a stage named {key!r} is already registered ({existing!r})")
-        _REGISTRY[key] = stage_cls
-        return stage_cls
+        return register_class(_REGISTRY, stage_cls, base=Stage, what="stage", name=name, replace=replace)
 
-    if cls is not None:
-        return do(cls)
-    return do
+    return do(cls) if cls is not None else do
 
 
 def _load_builtins() -> None:
@@ -79,25 +66,12 @@ def _load_builtins() -> None:
         importlib.import_module(module)
 
 
-def _import_reference(reference: str) -> Any:
-    return import_reference(reference, "stage", UnknownStageError)
-
-
 def get_stage_class(name: str) -> type[Stage]:
     """Resolve a registry name or a ``module:Class`` reference to a stage class."""
     _load_builtins()
-    if name in _REGISTRY:
-        return _REGISTRY[name]
-    if ":" in name:
-        obj = _import_reference(name)
-        if isinstance(obj, type) and issubclass(obj, Stage):
-            return obj
-        raise UnknownStageError(f"{name!r} is not a curate Stage subclass (got {obj!r})")
-    known = ", ".join(sorted(_REGISTRY))
-    raise UnknownStageError(
-        f"unknown stage {name!r}; registered stages: {known}; "
-        "or reference your own as 'module:Class'"
-    )
+    unknown = (f"unknown stage {name!r}; registered stages: {', '.join(sorted(_REGISTRY))}; "
+               "or reference your own as 'module:Class'")
+    return resolve_class(_REGISTRY, name, base=Stage, what="stage", error=UnknownStageError, unknown=unknown)
 
 
 def registered_stages() -> dict[str, type[Stage]]:
@@ -137,7 +111,7 @@ def stage_reference(stage: Stage) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-do_register = register  # row_filter's ``register`` argument shadows the function
+_register = register  # row_filter's ``register`` argument shadows the function
 
 
 def row_filter(
@@ -181,7 +155,7 @@ def row_filter(
         cls = type(filter_name, (Filter,), namespace)
         cls.row_function = staticmethod(func)  # type: ignore[attr-defined]
         if register:
-            do_register(cls, name=filter_name, replace=True)
+            _register(cls, name=filter_name, replace=True)
         return cls
 
     if fn is not None:

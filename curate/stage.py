@@ -92,6 +92,8 @@ class Stage:
 
     name: ClassVar[str] = "stage"
     stateful: ClassVar[bool] = False
+    # True for stages that see every document before deciding (curate.execution.global_stage)
+    is_global: ClassVar[bool] = False
     resources: ClassVar[Resources] = Resources()
     # Languages the stage's rules are valid for (ISO 639-1 codes); None means any.
     supported_languages: ClassVar[tuple[str, ...] | None] = None
@@ -129,6 +131,11 @@ class Stage:
     def process(self, table: pa.Table) -> pa.Table:
         """Map a table of live rows to a table.  Set ``_reason`` on rows to drop them."""
         raise NotImplementedError
+
+    def probe(self, table: pa.Table) -> pa.Table:
+        """What the stage makes of an empty batch: the run plans its output schemas from the
+        columns this adds (see curate.output.plan_schemas).  Default: :meth:`process`."""
+        return self.process(table)
 
     # -- helpers -------------------------------------------------------------------------
     @property

@@ -43,14 +43,14 @@ def _lsh_parameters(threshold: float, num_perm: int, false_positive_weight: floa
 
 
 def _best_rows_for_one_band(threshold: float, num_perm: int, false_positive_weight: float, false_negative_weight: float) -> int:
-    """argmin over r of the weighted LSH error with one band (datasketch's error integrals)."""
-    from scipy.integrate import quad
-
+    """argmin over r of the weighted LSH error with one band: datasketch's error integrals,
+    which with one band (a pair is a candidate with probability s**r) have closed forms:
+    false positives int_0^t s**r ds, false negatives int_t^1 (1 - s**r) ds."""
     best, best_error = 1, float("inf")
     for r in range(1, num_perm + 1):
-        false_positive, _ = quad(lambda s, r=r: 1 - (1 - s ** float(r)), 0.0, threshold)
-        false_negative, _ = quad(lambda s, r=r: 1 - (1 - (1 - s ** float(r))), threshold, 1.0)
+        false_positive = threshold ** (r + 1) / (r + 1)
+        false_negative = (1.0 - threshold) - (1.0 - threshold ** (r + 1)) / (r + 1)
         error = false_positive * false_positive_weight + false_negative * false_negative_weight
-        if error < best_error:
+        if error < best_error - 1e-12:  # an exact tie keeps the fewer rows, as datasketch's scan does
             best, best_error = r, error
     return best

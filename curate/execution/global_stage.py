@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 
 from curate.execution.tasks import TaskRunner
 from curate.execution.workdir import WorkDir
-from curate.schema import INPUT_KEY
+from curate.schema import INPUT_KEY, ROW
 from curate.stage import Stage
 
 if TYPE_CHECKING:
@@ -57,6 +57,12 @@ class GlobalStage(Stage):
 
     def process(self, table: pa.Table) -> pa.Table:
         raise TypeError(f"{self.stage_id} needs the whole dataset: it runs through run_pipeline or curate dedup, not per batch")
+
+    def probe(self, table: pa.Table) -> pa.Table:
+        """The columns :meth:`decide` adds, from an empty batch and no decisions."""
+        if ROW not in table.column_names:
+            table = table.append_column(ROW, pa.array([], pa.int64()))
+        return self.decide(table, None)
 
     def load_decisions(self, work: WorkDir, file_index: int) -> Any:
         """What :meth:`decide` needs for the rows of input file ``file_index`` (cached per worker)."""
@@ -93,6 +99,9 @@ class ApplyDecisions(Stage):
             decisions = self._decisions(work, key)
             pieces.append(self.stage.decide(part, decisions))
         return pa.concat_tables(pieces, promote_options="permissive") if len(pieces) > 1 else pieces[0]
+
+    def probe(self, table: pa.Table) -> pa.Table:
+        return self.stage.probe(table)
 
     def _decisions(self, work: WorkDir, key: str) -> pa.Table | None:
         cache = self.__dict__.setdefault("_cache", {})

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from curate._version import __version__
 from curate.events import ProgressView, emit, get_logger
 from curate.execution.common import PhaseWork
 from curate.execution.executor import announce_ray, execute
@@ -72,8 +73,6 @@ class Run:
 
     def save_state(self, complete: bool) -> None:
         """``_curate/run.json``: what a later run of the same output resumes from."""
-        from curate._version import __version__
-
         self.layout.write_json(self.state_path, {
             "fingerprint": self.fingerprint, "pipeline": self.pipeline.to_dict(), "curate_version": __version__,
             "stage_seconds": self.stage_seconds, "global_stages": self.global_summaries,

@@ -26,9 +26,6 @@ from curate.plan import plan_segments, segment_resources
 from curate.readers.base import InputFile, Reader
 from curate.stage import Stage
 
-# CPU share a read task asks for: decompression is light next to extraction.
-READ_CPUS = 0.5
-
 # Block size of a run (bytes, as Ray estimates a block's memory).  A read task merges the
 # reader's batches into blocks of Ray's ``target_max_block_size`` (128 MiB by default),
 # and a block is the unit an actor takes: 1,000 web pages (61 MB of .warc.gz) made only 3
@@ -280,20 +277,11 @@ def ship_user_code(stages: list[Stage]) -> None:
 
 def set_data_context(ctx: Any, **settings: Any) -> list[str]:
     """Set Ray Data settings that this Ray has; return the names it lacks (left at Ray's default)."""
-    missing = []
+    missing = [name for name in settings if not hasattr(ctx, name)]
     for name, value in settings.items():
-        if hasattr(ctx, name):
+        if name not in missing:
             setattr(ctx, name, value)
-        else:
-            missing.append(name)
-            logging.getLogger("curate.run").debug("Ray %s has no DataContext.%s; left at its default", ray_version(), name)
     return missing
-
-
-def ray_version() -> str:
-    import ray
-
-    return str(ray.__version__)
 
 
 def make_progress_actor(total_inputs: int, skipped: int, stage_ids: list[str]) -> Any:

@@ -27,7 +27,7 @@ from curate.readers.books import EpubReader, HtmlBookReader, TextBookReader
 from curate.readers.code import CodeReader
 from curate.readers.jsonl import JsonlReader, ParquetReader
 from curate.readers.warc import WarcReader
-from curate.references import import_reference
+from curate.references import register_class, resolve_class
 
 # The registry: format name -> reader class.  Built-in formats first; register_reader adds.
 READERS: dict[str, type[Reader]] = {
@@ -52,31 +52,16 @@ def register_reader(cls: type[Reader] | None = None, *, name: str | None = None,
     for files named so."""
 
     def do(reader_cls: type[Reader]) -> type[Reader]:
-        if not (isinstance(reader_cls, type) and issubclass(reader_cls, Reader)):
-            raise TypeError(f"{reader_cls!r} is not a curate Reader subclass")
-        key = name or reader_cls.name
-        existing = READERS.get(key)
-        if existing is not None and existing is not reader_cls and not replace:
-            raise ValueError(f"an input format named {key!r} is already registered ({existing!r})")
-        READERS[key] = reader_cls
-        return reader_cls
+        return register_class(READERS, reader_cls, base=Reader, what="input format", name=name, replace=replace)
 
     return do(cls) if cls is not None else do
 
 
 def get_reader_class(fmt: str) -> type[Reader]:
     """The reader of input format ``fmt``: a registered name or a ``module:Class`` reference."""
-    if fmt in READERS:
-        return READERS[fmt]
-    if ":" in fmt:
-        obj = import_reference(fmt, "input format", UnknownReaderError)
-        if isinstance(obj, type) and issubclass(obj, Reader):
-            return obj
-        raise UnknownReaderError(f"input format {fmt!r} is not a curate Reader subclass (got {obj!r})")
-    raise UnknownReaderError(
-        f"unknown input format {fmt!r}; use one of {sorted(READERS)} or auto, "
-        "or reference your own reader as 'module:Class'"
-    )
+    unknown = (f"unknown input format {fmt!r}; use one of {sorted(READERS)} or auto, "
+               "or reference your own reader as 'module:Class'")
+    return resolve_class(READERS, fmt, base=Reader, what="input format", error=UnknownReaderError, unknown=unknown)
 
 
 def reader_format_for(path: str) -> str | None:

@@ -4,7 +4,7 @@ warcio's ARC-to-WARC translation, one row per response record."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curate.readers.base import InputFile, ReadReport
 from curate.readers.warc_resync import (
@@ -17,25 +17,21 @@ from curate.readers.warc_resync import (
     note_damage,
     seekable,
 )
-from curate.readers.warc_rows import DocumentRowMaker, charset_param, derived_id
+from curate.readers.warc_rows import charset_param, derived_id
+
+if TYPE_CHECKING:
+    from curate.readers.warc import WarcReader
 
 
-def iter_arc(
-    source: InputFile,
-    report: ReadReport,
-    *,
-    storage_options: dict[str, Any] | None,
-    max_payload_bytes: int,
-    document_row: DocumentRowMaker,
-) -> Iterator[dict[str, Any]]:
+def iter_arc(reader: WarcReader, source: InputFile, report: ReadReport) -> Iterator[dict[str, Any]]:
     """The rows of a legacy ARC file's response records, read through warcio's ARC-to-WARC
-    translation; ``document_row`` decides each row (see ``WarcReader._document_row``)."""
+    translation; ``reader.document_row`` decides each row, as for a WARC record."""
     from warcio.archiveiterator import ArchiveIterator
 
-    stream = source.open(storage_options)
+    stream = source.open(reader.storage_options)
     ordinal = 0
     last_offset = 0
-    limit = max_payload_bytes
+    limit = reader.max_payload_bytes
     try:
         iterator = ArchiveIterator(stream, arc2warc=True)
         for record in iterator:
@@ -65,7 +61,7 @@ def iter_arc(
             truncated = not too_large and expected is not None and record.raw_stream.limit not in (None, 0)
             if truncated:
                 note_damage(report, f"record {ordinal} ends before its declared length (truncated file)")
-            yield document_row(
+            yield reader.document_row(
                 report=report,
                 doc_id=doc_id,
                 url=url,

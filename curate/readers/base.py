@@ -107,13 +107,6 @@ class Reader:
         """The columns every batch of this reader has, when they are fixed (None: they
         depend on the data, like JSONL's ``fields``).  The run plans its output schema
         from it before reading anything."""
-        fixed = getattr(self, "_schema", None)
-        if callable(fixed):
-            try:
-                schema = fixed()
-            except Exception:
-                return None
-            return schema if isinstance(schema, pa.Schema) else None
         return None
 
     def config(self) -> dict[str, Any]:

@@ -135,11 +135,11 @@ class _BookReader(Reader):
         report.skip(reason)
         return self._row(source, {}, **values, **{DROPPED_BY: READ_STAGE, REASON: reason})
 
-    def _schema(self) -> pa.Schema:
+    def output_schema(self) -> pa.Schema:
         return self.schema
 
     def _table(self, row: dict[str, Any]) -> pa.Table:
-        return pa.Table.from_pylist([row], schema=self._schema())
+        return pa.Table.from_pylist([row], schema=self.output_schema())
 
     def read(self, source: InputFile, report: ReadReport) -> Iterator[pa.Table]:
         report.records += 1
@@ -286,7 +286,7 @@ class HtmlBookReader(_BookReader):
     gutenberg: str | bool = "auto"
     to_text: bool = False
 
-    def _schema(self) -> pa.Schema:
+    def output_schema(self) -> pa.Schema:
         return BOOK_SCHEMA if self.to_text else HTML_BOOK_SCHEMA
 
     def _book(self, raw: bytes, source: InputFile, report: ReadReport) -> dict[str, Any]:

@@ -99,7 +99,7 @@ class WarcReader(Reader):
     def read(self, source: InputFile, report: ReadReport) -> Iterator[pa.Table]:
         buffer = ColumnBuffer(WEB_RECORD_SCHEMA, self.batch_rows, self.batch_bytes)
         name = source.path.lower()
-        records = self._iter_arc(source, report) if (name.endswith(".arc") or name.endswith(".arc.gz")) else self._iter_warc(source, report)
+        records = iter_arc(self, source, report) if (name.endswith(".arc") or name.endswith(".arc.gz")) else self._iter_warc(source, report)
         for row in records:
             report.rows += 1
             payload = row.get(PAYLOAD)
@@ -111,7 +111,7 @@ class WarcReader(Reader):
             yield table
 
     # -- per-record decisions -----------------------------------------------------------
-    def _document_row(
+    def document_row(
         self,
         *,
         report: ReadReport,
@@ -208,7 +208,7 @@ class WarcReader(Reader):
             charset, status, encodings = None, None, None
         else:
             content_type, charset, status, encodings = None, None, None, None
-        return self._document_row(
+        return self.document_row(
             report=report,
             doc_id=doc_id,
             url=url,
@@ -289,12 +289,3 @@ class WarcReader(Reader):
             note_damage(report, f"unreadable {after_record(report.records)}: {error or exc}")
             return None
 
-    # -- legacy ARC ----------------------------------------------------------------------
-    def _iter_arc(self, source: InputFile, report: ReadReport) -> Iterator[dict[str, Any]]:
-        return iter_arc(
-            source,
-            report,
-            storage_options=self.storage_options,
-            max_payload_bytes=self.max_payload_bytes,
-            document_row=self._document_row,
-        )

@@ -7,11 +7,9 @@ Shared by the WARC/WET reader (:mod:`curate.readers.warc`) and the legacy ARC re
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Protocol
 
 import pyarrow as pa
 
-from curate.readers.base import ReadReport
 from curate.schema import (
     CHARSET,
     CONTENT_TYPE,
@@ -39,27 +37,6 @@ WEB_RECORD_SCHEMA = pa.schema(
         pa.field(REASON, pa.string()),
     ]
 )
-
-
-class DocumentRowMaker(Protocol):
-    """Makes the row of one HTTP response record (``WarcReader._document_row``)."""
-
-    def __call__(
-        self,
-        *,
-        report: ReadReport,
-        doc_id: str,
-        url: str | None,
-        source: str,
-        date: str | None,
-        content_type: str | None,
-        identified_type: str | None,
-        charset: str | None,
-        status: int | None,
-        body: bytes,
-        truncated: bool,
-        encodings: tuple[str | None, str | None] | None = None,
-    ) -> dict[str, Any]: ...
 
 
 def record_id_to_id(record_id: str | None) -> str | None:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from curate.execution.tasks import TaskRunner
     from curate.output import OutputLayout
     from curate.pipeline import Pipeline
-    from curate.tokenize.shards import TokenizedSettings
+    from curate.tokenize.settings import TokenizedSettings
 
 TOKENIZED_OPTIONS = {"shard_tokens", "row_group_tokens", "seed", "total_tokens", "keep_documents"}
 
@@ -34,7 +34,7 @@ class TokenizedShards:
     @classmethod
     def from_pipeline(cls, pipeline: Pipeline) -> TokenizedShards:
         """The sink ``pipeline.output.tokenized`` asks for; a wrong setting is a RunError."""
-        from curate.tokenize.shards import TokenizedSettings
+        from curate.tokenize.settings import TokenizedSettings
         from curate.tokenize.stage import Tokenize
 
         options = dict(pipeline.output.tokenized or {})
@@ -49,7 +49,8 @@ class TokenizedShards:
         return cls(source=pipeline.name, settings=settings, keep_documents=keep_documents)
 
     def write(self, files: list[str], layout: OutputLayout, runner: TaskRunner, pipeline: dict[str, Any]) -> str:
-        from curate.tokenize.shards import Source, write_tokenized
+        from curate.tokenize.settings import Source
+        from curate.tokenize.shards import write_tokenized
 
         manifest = write_tokenized([Source(self.source, sorted(files))], layout.root, self.settings, runner, pipeline=pipeline)
         if not self.keep_documents:
