@@ -437,6 +437,29 @@ def run_extractor(
     return result
 
 
+def shipped_settings() -> list[tuple[str, dict[str, Any]]]:
+    """``extract_html``'s settings in each pipeline under ``pipelines/`` that extracts with
+    trafilatura (named ``pipeline:NAME``; pipelines with the same settings share a row),
+    without the cascade's, which decide which pages are extracted, not how."""
+    import yaml
+
+    seen: dict[str, str] = {}
+    out: list[tuple[str, dict[str, Any]]] = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "pipelines").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text())
+        for entry in data.get("stages") or []:
+            if isinstance(entry, dict) and "extract_html" in entry:
+                settings = {k: v for k, v in (entry["extract_html"] or {}).items() if not k.startswith("prefilter_")}
+                if settings.get("engine", "trafilatura") != "trafilatura":
+                    continue
+                key = json.dumps(settings, sort_keys=True)
+                if key in seen:
+                    continue
+                seen[key] = path.stem
+                out.append((f"pipeline:{path.stem}", settings))
+    return out
+
+
 def configurations(
     engines: Sequence[str], sweep: bool, tables: bool = False
 ) -> list[tuple[str, dict[str, Any]]]:
@@ -452,6 +475,7 @@ def configurations(
         configs.append(
             ("trafilatura-precision", {"engine": "trafilatura", "favor_precision": True})
         )
+        configs += shipped_settings()
         if tables:
             for mode in ("keep", "text", "drop"):
                 configs.append((f"trafilatura-{mode}", {"engine": "trafilatura", "tables": mode}))

@@ -2,12 +2,16 @@
 
 What runs
 ---------
-- curate: ``pipelines/commoncrawl.yaml`` without its ``minhash_dedup`` and ``pii_masker``
-  stages (a filtered copy is written to a temporary folder), through the ``curate`` command
-  line: ``curate run P.yaml --input PARTS --output OUT --executor ray --num-cpus N`` and, as
-  a second row, ``--executor local``.  A third row runs Ray with the cheap-first cascade
-  turned off (``prefilter_languages: null`` in ``extract_html``), so the cascade's own effect
-  is visible.
+- curate: each pipeline of ``--pipelines`` (default ``commoncrawl`` and ``fineweb``) without
+  its ``minhash_dedup`` and ``pii_masker`` stages (a filtered copy is written to a temporary
+  folder), through the ``curate`` command line: ``curate run P.yaml --input PARTS --output
+  OUT --executor ray --num-cpus N``.  The first pipeline gets three more rows: the same
+  records as one input file (does one file keep every core busy?), the cheap-first cascade
+  turned off (``prefilter_languages: null``, so the cascade's own effect is visible), and
+  ``--executor local``.
+- per-stage breakdown: each pipeline's stages run once more in this process over the same
+  files, with the CPU seconds of every stage and of the reader, the pages the cascade kept
+  from trafilatura, and the read ceiling (FastWARC's raw read and decompress) beside them.
 - datatrove: FineWeb's first stage as datatrove's ``examples/fineweb.py`` builds it:
   ``WarcReader -> URLFilter -> Trafilatura(favour_precision=True, timeout=10.0) ->
   LanguageFilter(en, 0.65) -> GopherRepetitionFilter -> GopherQualityFilter ->
@@ -294,18 +298,77 @@ def one_record_input(parts: dict[str, Any], dst: Path) -> Path:
 
 
 # ---------------------------------------------------------------------------- curate
-def curate_yaml(dst: Path, cascade: bool) -> Path:
+def curate_yaml(dst: Path, pipeline: str = "commoncrawl", cascade: bool = True) -> Path:
+    """``pipelines/PIPELINE.yaml`` without its dedup and PII stages (and, with ``cascade``
+    false, with ``prefilter_languages: null``), written into ``dst``."""
     import yaml
 
-    p = yaml.safe_load(open(REPO / "pipelines" / "commoncrawl.yaml"))
+    p = yaml.safe_load(open(REPO / "pipelines" / f"{pipeline}.yaml"))
     p["stages"] = [s for s in p["stages"] if list(s)[0] not in DROPPED_STAGES]
     if not cascade:
         for s in p["stages"]:
             if list(s)[0] == "extract_html":
                 s["extract_html"]["prefilter_languages"] = None
-    path = dst / ("commoncrawl.yaml" if cascade else "commoncrawl-nocascade.yaml")
+    path = dst / (f"{pipeline}.yaml" if cascade else f"{pipeline}-nocascade.yaml")
     path.write_text(yaml.safe_dump(p, sort_keys=False))
     return path
+
+
+def read_ceiling(files: list[str]) -> dict[str, Any]:
+    """FastWARC's raw read and decompress of every record (the ceiling), CPU seconds."""
+    from fastwarc.warc import ArchiveIterator
+
+    cpu0 = time.process_time()
+    records = nbytes = 0
+    for f in files:
+        for record in ArchiveIterator(f, quirks_mode=True, fsspec_args=False):
+            nbytes += len(record.reader.read())
+            records += 1
+    return {"records": records, "payload_bytes": nbytes, "cpu_s": time.process_time() - cpu0}
+
+
+def stage_breakdown(yaml_path: Path, files: list[str]) -> dict[str, Any]:
+    """CPU seconds of each stage of the pipeline in this process (``run_stage`` per batch,
+    ``time.process_time``), the reader's own, and the pages the cascade kept from trafilatura.
+
+    Model loading is done before timing.  One process, so the figures add up to what one
+    core spends on the input; the Ray rows' ``stats.json`` seconds are wall time inside
+    each stage summed over workers, shown beside these.
+    """
+    from curate.pipeline import load_pipeline
+    from curate.pipeline_checks import resolve_prefilter_languages
+    from curate.readers.base import InputFile, ReadReport
+    from curate.readers.warc import WarcReader
+    from curate.stage import run_stage
+
+    pipeline = load_pipeline(yaml_path)
+    resolve_prefilter_languages(pipeline)
+    for stage in pipeline.stages:
+        stage.ensure_setup()
+    cpu: dict[str, float] = {"read": 0.0}
+    rows_in: dict[str, int] = {}
+    dropped: dict[str, dict[str, int]] = {}
+    reader = WarcReader(**(pipeline.input.options or {}))
+    for f in files:
+        report = ReadReport(f, "k")
+        batches = iter(reader.read(InputFile(f), report))
+        while True:
+            t0 = time.process_time()
+            table = next(batches, None)
+            cpu["read"] += time.process_time() - t0
+            if table is None:
+                break
+            for stage in pipeline.stages:
+                t0 = time.process_time()
+                table, stats = run_stage(stage, table)
+                cpu[stage.stage_id] = cpu.get(stage.stage_id, 0.0) + time.process_time() - t0
+                rows_in[stage.stage_id] = rows_in.get(stage.stage_id, 0) + stats.rows_in
+                for reason, count in stats.dropped.items():
+                    d = dropped.setdefault(stage.stage_id, {})
+                    d[reason] = d.get(reason, 0) + count
+    skipped = sum(n for r, n in dropped.get("extract_html", {}).items() if r.startswith("prefilter:"))
+    return {"cpu_s": cpu, "rows_in": rows_in, "dropped": dropped, "skipped_extraction": skipped,
+            "total_cpu_s": sum(cpu.values())}
 
 
 def curate_cmd(yaml_path: Path, inp: Path, out: Path, executor: str, n: int) -> list[str]:
@@ -450,6 +513,8 @@ def datatrove_results(out: Path, logs: Path) -> dict[str, Any]:
                            for k, v in step.get("stats", {}).items()
                            if k in ("total", "forwarded", "dropped", "extracted", "timeout", "clean_error",
                                     "broken_process", "documents") or k.startswith("dropped_")}
+            timing = step.get("time_stats") or {}
+            stats[name]["seconds"] = timing.get("total") if isinstance(timing, dict) else None
     return {"kept": kept, "dropped_stage": stage_of, "stats": stats}
 
 
@@ -538,6 +603,11 @@ def main() -> int:
     ap.add_argument("--skip-local", action="store_true", help="no --executor local row")
     ap.add_argument("--skip-nocascade", action="store_true", help="no row with prefilter_languages: null")
     ap.add_argument("--skip-startup", action="store_true", help="no one-record fixed-cost runs")
+    ap.add_argument("--skip-single-file", action="store_true",
+                    help="no row with the same records as one file (one file vs one per core)")
+    ap.add_argument("--skip-breakdown", action="store_true", help="no per-stage CPU breakdown")
+    ap.add_argument("--pipelines", nargs="+", default=["commoncrawl", "fineweb"],
+                    help="pipelines/NAME.yaml to run (the first gets the 1-file, cascade-off and local rows)")
     ap.add_argument("--datatrove-extra", default=None,
                     help="folder with faust-cchardet and python-magic (pip install --target)")
     ap.add_argument("--keep", default=None, help="keep the work folder here instead of a temp dir")
@@ -570,31 +640,48 @@ def run(args: argparse.Namespace, n: int, tmp: Path) -> int:
     rows: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     outputs: dict[str, Any] = {}
-    yaml_on = curate_yaml(tmp, cascade=True)
-    yaml_off = curate_yaml(tmp, cascade=False)
-    plan = [("curate ray", yaml_on, "ray"), ("curate ray, cascade off", yaml_off, "ray"),
-            ("curate local", yaml_on, "local")]
-    if args.skip_nocascade:
-        plan = [p for p in plan if "cascade off" not in p[0]]
-    if args.skip_local:
-        plan = [p for p in plan if p[2] != "local"]
-    for label, yml, executor in plan:
+    main_pipeline = args.pipelines[0]
+    plan = [(f"{main_pipeline} ray", curate_yaml(tmp, main_pipeline), "ray", parts_dir)]
+    if not args.skip_single_file:
+        # the same records as one file: does one input keep every core busy?
+        (tmp / "whole").mkdir()
+        split_warc(args.input, 1, args.limit, tmp / "whole")
+        plan.append((f"{main_pipeline} ray, 1 file", curate_yaml(tmp, main_pipeline), "ray", tmp / "whole"))
+    if not args.skip_nocascade:
+        plan.append((f"{main_pipeline} ray, cascade off", curate_yaml(tmp, main_pipeline, cascade=False), "ray", parts_dir))
+    if not args.skip_local:
+        plan.append((f"{main_pipeline} local", curate_yaml(tmp, main_pipeline), "local", parts_dir))
+    for other in args.pipelines[1:]:
+        plan.append((f"{other} ray", curate_yaml(tmp, other), "ray", parts_dir))
+    for label, yml, executor, inputs in plan:
         slug = label.replace(" ", "_").replace(",", "")
         out = tmp / f"out_{slug}"
         print(f"running {label} ...", flush=True)
         try:
-            m = measured(curate_cmd(yml, parts_dir, out, executor, n), tmp / f"{slug}.log")
+            m = measured(curate_cmd(yml, inputs, out, executor, n), tmp / f"{slug}.log")
         except RuntimeError as e:  # reported, the other rows still run
             print(f"  FAILED: {str(e)[-800:]}", flush=True)
             failed.append({"label": label, "error": str(e)[-3000:]})
             continue
-        if one is not None:
+        if one is not None and "1 file" not in label:
             m["fixed"] = fixed_cost(curate_cmd(yml, one, tmp / f"one_{slug}", executor, n), tmp / f"one_{slug}.log")
         res = curate_results(out)
         m.update(label=label, kept=len(res["kept"]), rejected=len(res["rejected"]))
+        stats_file = out / "stats.json"
+        if stats_file.exists():
+            st = json.loads(stats_file.read_text())
+            m["stage_seconds"] = {x["stage"]: x.get("seconds") for x in st["stages"]}
+            m["skipped_extraction"] = sum(c for x in st["stages"] for r, c in x["dropped"].items() if r.startswith("prefilter:"))
         outputs[label] = res
         rows.append(m)
         print(f"  {m['wall_s']:.1f}s wall, {m['cpu_s']:.1f}s CPU, kept {m['kept']}", flush=True)
+
+    breakdown: dict[str, Any] = {}
+    if not args.skip_breakdown:
+        print("per-stage CPU, one process ...", flush=True)
+        breakdown["read_ceiling"] = read_ceiling(parts["files"])
+        for name in args.pipelines:
+            breakdown[name] = stage_breakdown(curate_yaml(tmp, name), parts["files"])
 
     dt = None
     reader_ids = None
@@ -627,19 +714,23 @@ def run(args: argparse.Namespace, n: int, tmp: Path) -> int:
         for label, res in outputs.items():
             agree[label] = agreement(parts, res, dt, reader_ids)
     # the cascade's effect on curate's own kept set
-    if "curate ray" in outputs and "curate ray, cascade off" in outputs:
-        a, b = set(outputs["curate ray"]["kept"]), set(outputs["curate ray, cascade off"]["kept"])
+    on, off = f"{main_pipeline} ray", f"{main_pipeline} ray, cascade off"
+    if on in outputs and off in outputs:
+        a, b = set(outputs[on]["kept"]), set(outputs[off]["kept"])
         cascade_diff = {"kept_with_cascade_only": len(a - b), "kept_without_cascade_only": len(b - a),
+                        "jaccard": len(a & b) / len(a | b) if a | b else 1.0,
                         "examples_lost_by_cascade": sorted(b - a)[:5]}
     else:
         cascade_diff = None
+    ratios = summary_ratios(rows, main_pipeline)
 
-    print_report(args, parts, n, rows, agree, dt, reader_ids, cascade_diff, failed)
+    print_report(args, parts, n, rows, agree, dt, reader_ids, cascade_diff, failed, breakdown, ratios)
     if args.json:
         result = {
             "input": args.input, "records": parts["records"], "html_documents": docs, "parts": n,
             "machine": {"cpus": os.cpu_count(), "load_avg": os.getloadavg(), "python": platform.python_version()},
             "rows": rows, "failed_rows": failed, "agreement": agree, "cascade_effect": cascade_diff,
+            "ratios": ratios, "stage_breakdown": breakdown,
             "datatrove_stats": dt["stats"] if dt else None,
             "datatrove_reader_yielded": len(reader_ids) if reader_ids is not None else None,
             "deviations": ["datatrove LanguageFilter uses lid.176.ftz (offline) instead of lid.176.bin"],
@@ -649,21 +740,42 @@ def run(args: argparse.Namespace, n: int, tmp: Path) -> int:
     return 0
 
 
-def print_report(args, parts, n, rows, agree, dt, reader_ids, cascade_diff, failed) -> None:
+def summary_ratios(rows: list[dict[str, Any]], main_pipeline: str) -> dict[str, Any]:
+    """The issue's figures: each curate row's documents per CPU second over datatrove's, and
+    one input file's wall time over one file per core."""
+    by = {m["label"]: m for m in rows}
+    out: dict[str, Any] = {}
+    dt = by.get("datatrove FineWeb stage 1")
+    if dt and dt.get("docs_per_cpu_s"):
+        out["per_core_vs_datatrove"] = {m["label"]: round(m["docs_per_cpu_s"] / dt["docs_per_cpu_s"], 3)
+                                        for m in rows if m is not dt and m.get("docs_per_cpu_s")}
+    many, one = by.get(f"{main_pipeline} ray"), by.get(f"{main_pipeline} ray, 1 file")
+    if many and one:
+        out["one_file_wall_over_n_files"] = round(one["wall_s"] / many["wall_s"], 3)
+    return out
+
+
+def print_report(args, parts, n, rows, agree, dt, reader_ids, cascade_diff, failed, breakdown, ratios) -> None:
     docs = parts["html_documents"]
     print()
     print(f"{docs} HTML documents, {n} parts = {n} cores; load average now "
           f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    hdr = (f"{'row':28} {'wall s':>7} {'CPU s':>7} {'docs/CPU-s':>10} {'docs/core-s':>11} "
+    hdr = (f"{'row':32} {'wall s':>7} {'CPU s':>7} {'docs/CPU-s':>10} {'docs/core-s':>11} "
            f"{'kept':>5} {'fixed wall':>10} {'fixed CPU':>9} {'rusage CPU':>10} {'/proc CPU':>9}")
     print(hdr)
     print("-" * len(hdr))
     for m in rows:
         fx = m.get("fixed") or {}
-        print(f"{m['label']:28} {m['wall_s']:7.1f} {m['cpu_s']:7.1f} {m['docs_per_cpu_s']:10.2f} "
+        print(f"{m['label']:32} {m['wall_s']:7.1f} {m['cpu_s']:7.1f} {m['docs_per_cpu_s']:10.2f} "
               f"{m['docs_per_core_wall_s']:11.2f} {m['kept']:5d} "
               f"{fx.get('wall_s', float('nan')):10.1f} {fx.get('cpu_s', float('nan')):9.1f} "
               f"{m['cpu_rusage_s']:10.1f} {m['cpu_sampled_s']:9.1f}")
+    for label, r in (ratios.get("per_core_vs_datatrove") or {}).items():
+        print(f"per core vs datatrove (docs/CPU-s ratio): {label}: {r:.2f}x")
+    if "one_file_wall_over_n_files" in ratios:
+        print(f"one input file vs {n} files, wall time ratio: {ratios['one_file_wall_over_n_files']:.3f}")
+    if breakdown:
+        print_breakdown(breakdown, rows, dt)
     if dt is not None:
         if reader_ids is not None:
             print(f"\ndatatrove's WarcReader yielded {len(reader_ids)} of {parts['records']} records")
@@ -680,7 +792,30 @@ def print_report(args, parts, n, rows, agree, dt, reader_ids, cascade_diff, fail
         print("\nfailed rows: " + ", ".join(f["label"] for f in failed))
     if cascade_diff:
         print(f"\ncascade on vs off (Ray rows): kept only with cascade {cascade_diff['kept_with_cascade_only']}, "
-              f"kept only without {cascade_diff['kept_without_cascade_only']}")
+              f"kept only without {cascade_diff['kept_without_cascade_only']}, Jaccard {cascade_diff['jaccard']:.3f}")
+
+
+def print_breakdown(breakdown: dict[str, Any], rows: list[dict[str, Any]], dt: dict[str, Any] | None) -> None:
+    """CPU seconds per stage (one process), beside the read ceiling and datatrove's step times."""
+    ceiling = breakdown.get("read_ceiling") or {}
+    print(f"\nper-stage CPU seconds, one process (read ceiling: FastWARC raw read + decompress "
+          f"{ceiling.get('cpu_s', float('nan')):.2f} s for {ceiling.get('records', 0)} records)")
+    for name, b in breakdown.items():
+        if name == "read_ceiling":
+            continue
+        ray = next((m for m in rows if m["label"] == f"{name} ray"), {})
+        print(f"  {name}: {b['total_cpu_s']:.1f} s in all; {b['skipped_extraction']} pages skipped trafilatura "
+              "(cascade)")
+        for stage, sec in b["cpu_s"].items():
+            wall = (ray.get("stage_seconds") or {}).get(stage)
+            share = sec / b["total_cpu_s"] if b["total_cpu_s"] else 0.0
+            extra = f"   Ray run: {wall:7.1f} s in stage (wall, all workers)" if wall is not None else ""
+            print(f"    {stage:22} {sec:7.2f} s {share:6.1%}  rows in {b['rows_in'].get(stage, '-')!s:>6}{extra}")
+    if dt is not None:
+        print("  datatrove, seconds per step (its stats.json, all tasks):")
+        for name, st in dt["stats"].items():
+            if st.get("seconds") is not None:
+                print(f"    {name[:40]:40} {st['seconds']:7.1f} s")
 
 
 if __name__ == "__main__":

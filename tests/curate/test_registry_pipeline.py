@@ -36,6 +36,7 @@ from curate.stages.langid import FasttextLanguageId
 REPO = Path(__file__).resolve().parents[2]
 COMMONCRAWL = REPO / "pipelines" / "commoncrawl-text.yaml"
 FINEWEB = REPO / "pipelines" / "commoncrawl.yaml"
+FINEWEB_FAITHFUL = REPO / "pipelines" / "fineweb.yaml"
 BUILTINS = ["extract_html", "fasttext_language_id", "language_filter"]
 
 USER_MODULE = textwrap.dedent(
@@ -321,7 +322,21 @@ def test_fineweb_recipe_loads():
     extract = pipeline.stages[0]
     # the extraction defaults chosen on two benchmarks and the cascade (issue 11)
     assert extract.favor_precision is False and extract.tables == "layout_as_text"
+    assert extract.fast is True and extract.fast_min_chars == 500
     assert extract.prefilter_languages == ["auto"]
+
+
+def test_fineweb_yaml_is_fineweb_as_datatrove_runs_it():
+    pipeline = load_pipeline(FINEWEB_FAITHFUL)
+    recipe = [s.name for s in load_pipeline(FINEWEB).stages]
+    assert [s.name for s in pipeline.stages] == recipe  # the same stages as commoncrawl.yaml
+    extract = pipeline.stages[0]
+    assert extract.favor_precision is True and extract.fast is False  # datatrove's Trafilatura
+    assert extract.timeout_s == 10 and extract.prefilter_languages == ["auto"]
+    dedup = next(s for s in pipeline.stages if s.name == "minhash_dedup")
+    assert (dedup.ngram, dedup.num_perm, dedup.bands, dedup.rows, dedup.verify) == (5, 112, 14, 8, "none")
+    pii = next(s for s in pipeline.stages if s.name == "pii_masker")
+    assert pii.mask_emails and pii.mask_ips and not pii.mask_phones
 
 
 def test_commoncrawl_yaml_loads():
