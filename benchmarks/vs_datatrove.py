@@ -555,6 +555,7 @@ def agreement(parts: dict[str, Any], cur: dict[str, Any], dt: dict[str, Any],
     union = ckept | dkept
     jacc = len(ckept & dkept) / len(union) if union else 1.0
 
+    members: dict[str, list[str]] = {}  # every disagreement's URL, by class (the JSON keeps them)
     only_dt = Counter()
     ex_only_dt: dict[str, str] = {}
     for k in sorted(dkept - ckept):
@@ -562,6 +563,7 @@ def agreement(parts: dict[str, Any], cur: dict[str, Any], dt: dict[str, Any],
         cls = f"{r['dropped_by']}: {r['reason']}" if r else "missing from curate's output"
         only_dt[cls] += 1
         ex_only_dt.setdefault(cls, f"{k} {url_of.get(k, '')}")
+        members.setdefault(f"curate dropped: {cls}", []).append(url_of.get(k, k))
     def datatrove_drop(k: str, reader: str, extractor: str) -> str:
         """Where datatrove dropped ``k``: its filter stage, its reader, or its extractor."""
         if k in dstage:
@@ -574,6 +576,7 @@ def agreement(parts: dict[str, Any], cur: dict[str, Any], dt: dict[str, Any],
         cls = datatrove_drop(k, "reader (not yielded by WarcReader)", "extractor (no text / timeout / error)")
         only_cur[cls] += 1
         ex_only_cur.setdefault(cls, f"{k} {url_of.get(k, '')}")
+        members.setdefault(f"datatrove dropped: {cls}", []).append(url_of.get(k, k))
     both_dropped = Counter()
     for k in set(key_cur.values()) if not by_id else cur_all:
         if k in ckept or k in dkept:
@@ -590,7 +593,18 @@ def agreement(parts: dict[str, Any], cur: dict[str, Any], dt: dict[str, Any],
         "curate_kept_datatrove_dropped": dict(only_cur.most_common()),
         "curate_kept_datatrove_dropped_examples": ex_only_cur,
         "both_dropped_by_stage": dict(both_dropped.most_common()),
+        # the same over the records datatrove's reader yielded: without the documents its
+        # libmagic check never read (a WARC without WARC-Identified-Payload-Type)
+        "jaccard_records_both_read": common_jaccard(ckept, dkept, dread),
+        "disagreements": members,
     }
+
+
+def common_jaccard(ckept: set[str], dkept: set[str], dread: set[str] | None) -> float | None:
+    if dread is None:
+        return None
+    a, b = ckept & dread, dkept & dread
+    return len(a & b) / len(a | b) if a | b else 1.0
 
 
 # ---------------------------------------------------------------------------- main
@@ -706,6 +720,7 @@ def run(args: argparse.Namespace, n: int, tmp: Path) -> int:
         reader_ids = json.loads(rfile.read_text())
 
     for m in rows:
+        m["docs"] = docs
         m["docs_per_cpu_s"] = docs / m["cpu_s"] if m["cpu_s"] else None
         m["docs_per_core_wall_s"] = docs / (m["wall_s"] * n)
 
@@ -749,6 +764,16 @@ def summary_ratios(rows: list[dict[str, Any]], main_pipeline: str) -> dict[str, 
     if dt and dt.get("docs_per_cpu_s"):
         out["per_core_vs_datatrove"] = {m["label"]: round(m["docs_per_cpu_s"] / dt["docs_per_cpu_s"], 3)
                                         for m in rows if m is not dt and m.get("docs_per_cpu_s")}
+        # at Common Crawl scale the start-up (Ray, imports, models) is paid once per run:
+        # the same ratio with each row's one-record fixed cost taken out
+        def net(m: dict[str, Any]) -> float | None:
+            fixed = (m.get("fixed") or {}).get("cpu_s")
+            return m["docs"] / (m["cpu_s"] - fixed) if fixed is not None and m["cpu_s"] > fixed else None
+
+        dt_net = net(dt)
+        if dt_net:
+            out["per_core_vs_datatrove_net_of_startup"] = {
+                m["label"]: round(r / dt_net, 3) for m in rows if m is not dt and (r := net(m))}
     many, one = by.get(f"{main_pipeline} ray"), by.get(f"{main_pipeline} ray, 1 file")
     if many and one:
         out["one_file_wall_over_n_files"] = round(one["wall_s"] / many["wall_s"], 3)
@@ -771,7 +796,9 @@ def print_report(args, parts, n, rows, agree, dt, reader_ids, cascade_diff, fail
               f"{fx.get('wall_s', float('nan')):10.1f} {fx.get('cpu_s', float('nan')):9.1f} "
               f"{m['cpu_rusage_s']:10.1f} {m['cpu_sampled_s']:9.1f}")
     for label, r in (ratios.get("per_core_vs_datatrove") or {}).items():
-        print(f"per core vs datatrove (docs/CPU-s ratio): {label}: {r:.2f}x")
+        net = (ratios.get("per_core_vs_datatrove_net_of_startup") or {}).get(label)
+        print(f"per core vs datatrove (docs/CPU-s ratio): {label}: {r:.2f}x"
+              + (f" ({net:.2f}x net of each side's start-up)" if net else ""))
     if "one_file_wall_over_n_files" in ratios:
         print(f"one input file vs {n} files, wall time ratio: {ratios['one_file_wall_over_n_files']:.3f}")
     if breakdown:
@@ -781,7 +808,9 @@ def print_report(args, parts, n, rows, agree, dt, reader_ids, cascade_diff, fail
             print(f"\ndatatrove's WarcReader yielded {len(reader_ids)} of {parts['records']} records")
         for label, a in agree.items():
             print(f"\n{label} vs datatrove (key: {a['key']}): curate kept {a['curate_kept']}, datatrove kept "
-                  f"{a['datatrove_kept']}, both {a['both_kept']}, Jaccard {a['jaccard']:.3f}")
+                  f"{a['datatrove_kept']}, both {a['both_kept']}, Jaccard {a['jaccard']:.3f}"
+                  + (f" ({a['jaccard_records_both_read']:.3f} over the records datatrove's reader yielded)"
+                     if a.get("jaccard_records_both_read") is not None else ""))
             print("  curate dropped, datatrove kept (by curate's reason):")
             for k, v in a["curate_dropped_datatrove_kept"].items():
                 print(f"    {v:5d}  {k:45} e.g. {a['curate_dropped_datatrove_kept_examples'][k]}")
