@@ -153,10 +153,10 @@ class ExtractHtml(Stage):
     (``extraction_error``).
 
     trafilatura settings: ``favor_precision`` / ``favor_recall``, ``include_comments``,
-    ``fast`` (skip trafilatura's fallback extractors, readability and jusText; 1.45x
-    faster on Common Crawl pages) with ``fast_min_chars`` (a page whose fast text is
-    shorter is extracted again with the fallbacks: they matter most where trafilatura's
-    own pass finds little; 0 = never),
+    ``fast`` (skip trafilatura's fallback extractors, readability and jusText: 1.45x
+    faster, but on about 6% of pages it keeps under half of the main text; off by
+    default, see ``benchmarks/README.md``) with ``fast_min_chars`` (a page whose fast
+    text is shorter is extracted again with the fallbacks; 0 = never),
     ``include_tables``, ``deduplicate``, and ``tables``: how tables come out
     (:mod:`curate.stages.html_layout`): ``layout_as_text`` (default: tables that lay out
     the page become blocks and lines, data tables stay ``| a | b |`` rows), ``text`` (data
