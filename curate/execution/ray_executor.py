@@ -90,6 +90,10 @@ def start_ray(execution: ExecutionConfig, address: str | None) -> bool:
     if address:
         ray.init(address=address, runtime_env=runtime_env, log_to_driver=True, logging_level=logging.ERROR)
         return True
+    # An embedded Ray is curate's own: it sends no usage statistics to ray.io (curate
+    # makes no network calls of its own at run time) and skips the actor that collects
+    # them.  A user who wants them sets RAY_USAGE_STATS_ENABLED=1.
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     kwargs: dict[str, Any] = {
         "include_dashboard": False,
         "logging_level": logging.ERROR,

@@ -38,3 +38,11 @@ def test_a_setting_this_ray_lacks_is_left_at_its_default():
     ctx = Context()
     assert set_data_context(ctx, op_resource_reservation_enabled=False, no_such_setting=1) == ["no_such_setting"]
     assert ctx.op_resource_reservation_enabled is False and not hasattr(ctx, "no_such_setting")
+
+
+def test_an_embedded_ray_sends_no_usage_statistics(ray_session):
+    """curate's own local Ray reports nothing to ray.io (RAY_USAGE_STATS_ENABLED=0 unless the
+    user set it before the run)."""
+    from ray._common.usage import usage_lib
+
+    assert not usage_lib.usage_stats_enabled()
