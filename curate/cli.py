@@ -175,6 +175,19 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_diff(args: argparse.Namespace) -> int:
+    import json
+
+    from curate.diff_view import diff_outputs
+
+    diff = diff_outputs(args.run_a, args.run_b, samples=args.samples)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(diff, f, indent=2, default=str)
+            f.write("\n")
+    return 0
+
+
 def _cmd_stages(args: argparse.Namespace) -> int:
     from curate.registry import registered_stages
     from curate.stage import stateful_by_default
@@ -303,6 +316,19 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--samples", type=int, default=3, help="sample documents to show")
     inspect.add_argument("--rejects", action="store_true", help="also show sample rejected documents per reason")
     inspect.set_defaults(func=_cmd_inspect)
+
+    diff = sub.add_parser(
+        "diff",
+        help="compare two outputs of curate run: which documents one kept and the other did not, and why",
+        description="Match the documents of two outputs of curate run by id and show which each run kept that "
+        "the other did not (by the other run's stage and reason, with examples and their scores), documents "
+        "rejected for different reasons, the two funnels per stage, and the settings that differ.",
+    )
+    diff.add_argument("run_a", help="the first output directory (A; local path or URL)")
+    diff.add_argument("run_b", help="the second output directory (B; local path or URL)")
+    diff.add_argument("--samples", type=int, default=3, help="example documents per reason (default 3)")
+    diff.add_argument("--json", metavar="FILE", help="also write the comparison as JSON to FILE")
+    diff.set_defaults(func=_cmd_diff)
 
     stages = sub.add_parser("stages", help="list the registered stages")
     stages.set_defaults(func=_cmd_stages)

@@ -266,10 +266,10 @@ def _reader_schemas(reader: Any, paths: Iterable[str]) -> list[pa.Schema]:
 
 
 # Every reader emits these (see curate.schema).
-_CORE_SCHEMA = pa.schema([(ID, pa.string()), (TEXT, pa.large_string()), (URL, pa.string()), (SOURCE, pa.string())])
+CORE_SCHEMA = pa.schema([(ID, pa.string()), (TEXT, pa.large_string()), (URL, pa.string()), (SOURCE, pa.string())])
 
 
-def _probe_stage(stage: Any, table: pa.Table) -> tuple[pa.Table, bool]:
+def probe_stage(stage: Any, table: pa.Table) -> tuple[pa.Table, bool]:
     """What ``stage`` makes of an empty batch (the columns it adds, with their types), and
     whether it could tell.
 
@@ -300,13 +300,13 @@ def plan_schemas(
     stage, then keep the columns they come with.
     """
     fields: dict[str, pa.Field] = {}
-    for schema in [*_reader_schemas(reader, list(paths)), _CORE_SCHEMA]:
+    for schema in [*_reader_schemas(reader, list(paths)), CORE_SCHEMA]:
         for f in schema:
             fields.setdefault(f.name, f)
     table = pa.schema(list(fields.values())).empty_table()
     probed = True
     for stage in stages:
-        table, ok = _probe_stage(stage, table)
+        table, ok = probe_stage(stage, table)
         probed = probed and ok
     if DROPPED_BY not in table.column_names:
         from curate.stage import ensure_drop_columns

@@ -181,6 +181,6 @@ def test_the_planner_needs_no_ray():
 
 
 def test_only_the_command_line_renders_with_rich():
-    renderers = {"curate.cli", "curate.cli_output", "curate.inspect_view"}
+    renderers = {"curate.cli", "curate.cli_output", "curate.inspect_view", "curate.diff_view"}
     users = {m for m in MODULES if "rich" in _external(m)}
     assert users <= renderers, sorted(users - renderers)
