@@ -188,6 +188,14 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from curate.report import write_report
+
+    size = write_report(args.directory, args.output, max_rows=args.max_rows, samples=args.samples)
+    print(f"{args.output} ({size / 1e6:.1f} MB)")
+    return 0
+
+
 def _cmd_stages(args: argparse.Namespace) -> int:
     from curate.registry import registered_stages
     from curate.stage import stateful_by_default
@@ -329,6 +337,20 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--samples", type=int, default=3, help="example documents per reason (default 3)")
     diff.add_argument("--json", metavar="FILE", help="also write the comparison as JSON to FILE")
     diff.set_defaults(func=_cmd_diff)
+
+    report = sub.add_parser(
+        "report",
+        help="write one offline HTML page about an output of curate run: funnel, score distributions, what-ifs, examples",
+        description="Write one self-contained HTML file (no server, no network) for an output of curate run: the "
+        "funnel per stage from stats.json, histograms of every score kept vs dropped with the pipeline's thresholds, "
+        "the kept fraction as each threshold moves, languages, text lengths and example documents.",
+    )
+    report.add_argument("directory", help="an output of curate run (local path or URL)")
+    report.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write (e.g. report.html)")
+    report.add_argument("--max-rows", type=int, default=20_000, metavar="N",
+                        help="rows read at most from data/ and from rejects/ each for the charts (default 20000)")
+    report.add_argument("--samples", type=int, default=3, help="example documents kept, and per drop reason (default 3)")
+    report.set_defaults(func=_cmd_report)
 
     stages = sub.add_parser("stages", help="list the registered stages")
     stages.set_defaults(func=_cmd_stages)

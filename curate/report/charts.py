@@ -1,0 +1,112 @@
+"""Vega-Lite specs (plain dicts, data inline) for the dicts of :mod:`curate.report.data`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+KEPT_COLOR = "#4c78a8"
+DROPPED_COLOR = "#e45756"
+WIDTH = 520
+HEIGHT = 200
+
+
+def funnel_chart(funnel: list[dict[str, Any]]) -> dict[str, Any]:
+    """A stacked bar per stage: the rows it passed on, and the rows it dropped per reason."""
+    values: list[dict[str, Any]] = []
+    for stage in funnel:
+        values.append({"stage": stage["stage"], "part": "passed on", "rows": stage["rows_out"]})
+        for reason, n in stage["dropped"].items():
+            values.append({"stage": stage["stage"], "part": f"dropped: {reason}", "rows": n})
+    return {
+        "description": "documents per stage",
+        "data": {"values": values},
+        "width": WIDTH,
+        "mark": "bar",
+        "encoding": {
+            "y": {"field": "stage", "type": "nominal", "sort": [stage["stage"] for stage in funnel], "title": None},
+            "x": {"field": "rows", "type": "quantitative", "stack": "zero", "title": "documents"},
+            "color": {"field": "part", "type": "nominal", "title": None,
+                      "scale": {"scheme": "tableau20"}},
+            "order": {"field": "part", "type": "nominal"},
+            "tooltip": [{"field": "stage"}, {"field": "part"}, {"field": "rows", "type": "quantitative"}],
+        },
+    }
+
+
+def histogram_chart(title: str, bins: list[dict[str, Any]], thresholds: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Kept and dropped counts per bin as overlaid bars, with a vertical rule per threshold."""
+    values = [{"start": b["start"], "end": b["end"], "set": s, "n": b[s]} for b in bins for s in ("kept", "dropped")]
+    layers: list[dict[str, Any]] = [{
+        "data": {"values": values},
+        "mark": {"type": "bar", "opacity": 0.6},
+        "encoding": {
+            "x": {"field": "start", "type": "quantitative", "title": title, "bin": {"binned": True}},
+            "x2": {"field": "end"},
+            "y": {"field": "n", "type": "quantitative", "stack": None, "title": "documents (sample)"},
+            "color": {"field": "set", "type": "nominal", "title": None,
+                      "scale": {"domain": ["kept", "dropped"], "range": [KEPT_COLOR, DROPPED_COLOR]}},
+            "tooltip": [{"field": "set"}, {"field": "start", "type": "quantitative"},
+                        {"field": "end", "type": "quantitative"}, {"field": "n", "type": "quantitative"}],
+        },
+    }]
+    if thresholds:
+        rules = [{"value": t["value"], "label": f"{t['stage']}.{t['setting']} = {t['value']:g}"} for t in thresholds]
+        layers.append({
+            "data": {"values": rules},
+            "mark": {"type": "rule", "color": "black", "strokeDash": [4, 3], "strokeWidth": 2},
+            "encoding": {"x": {"field": "value", "type": "quantitative"}, "tooltip": [{"field": "label"}]},
+        })
+    return {"description": title, "width": WIDTH, "height": HEIGHT, "layer": layers}
+
+
+def whatif_chart(column: str, whatif: dict[str, Any]) -> dict[str, Any]:
+    """The kept fraction as the threshold moves (a line), with the threshold as it ran (a rule)."""
+    return {
+        "description": f"what-if {whatif['stage']}.{whatif['setting']}",
+        "width": WIDTH,
+        "height": HEIGHT,
+        "layer": [
+            {
+                "data": {"values": whatif["curve"]},
+                "mark": {"type": "line", "point": False},
+                "encoding": {
+                    "x": {"field": "threshold", "type": "quantitative",
+                          "title": f"{whatif['stage']}.{whatif['setting']} ({whatif['direction']} on {column})"},
+                    "y": {"field": "kept_fraction", "type": "quantitative", "title": "kept fraction at this stage",
+                          "scale": {"domain": [0, 1]}, "axis": {"format": "%"}},
+                    "tooltip": [{"field": "threshold", "type": "quantitative"},
+                                {"field": "kept_fraction", "type": "quantitative", "format": ".1%"}],
+                },
+            },
+            {
+                "data": {"values": [{"value": whatif["value"]}]},
+                "mark": {"type": "rule", "color": "black", "strokeDash": [4, 3]},
+                "encoding": {"x": {"field": "value", "type": "quantitative"}},
+            },
+        ],
+    }
+
+
+def languages_chart(languages: dict[str, dict[str, int]], top: int = 25) -> dict[str, Any]:
+    """Documents per language (the ``top`` most frequent), kept and dropped side by side."""
+    totals: dict[str, int] = {}
+    for counts in languages.values():
+        for lang, n in counts.items():
+            totals[lang] = totals.get(lang, 0) + n
+    order = sorted(totals, key=lambda k: -totals[k])[:top]
+    values = [{"language": lang, "set": s, "n": languages.get(s, {}).get(lang, 0)}
+              for lang in order for s in ("kept", "dropped")]
+    return {
+        "description": "languages",
+        "data": {"values": values},
+        "width": WIDTH,
+        "mark": "bar",
+        "encoding": {
+            "y": {"field": "language", "type": "nominal", "sort": order, "title": None},
+            "yOffset": {"field": "set"},
+            "x": {"field": "n", "type": "quantitative", "title": "documents (sample)"},
+            "color": {"field": "set", "type": "nominal", "title": None,
+                      "scale": {"domain": ["kept", "dropped"], "range": [KEPT_COLOR, DROPPED_COLOR]}},
+            "tooltip": [{"field": "language"}, {"field": "set"}, {"field": "n", "type": "quantitative"}],
+        },
+    }
