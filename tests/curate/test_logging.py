@@ -25,7 +25,7 @@ from .conftest import REPO, SAMPLE_WARC
 
 PIPELINE = REPO / "pipelines" / "commoncrawl.yaml"
 # modules that render for the terminal; every other module of curate is library code
-RENDERING_MODULES = {"cli.py", "cli_output.py", "inspect_view.py", "loader.py"}
+RENDERING_MODULES = {"cli.py", "cli_output.py", "inspect_view.py", "diff_view.py", "loader.py"}
 
 
 def messages(caplog: pytest.LogCaptureFixture, name: str = "curate.run") -> list[str]:
