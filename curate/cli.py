@@ -191,7 +191,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from curate.report import write_report
 
-    size = write_report(args.directory, args.output, max_rows=args.max_rows, samples=args.samples)
+    size = write_report(args.directory, args.output, max_rows=args.max_rows, samples=args.samples, diff_with=args.diff)
     print(f"{args.output} ({size / 1e6:.1f} MB)")
     return 0
 
@@ -340,16 +340,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser(
         "report",
-        help="write one offline HTML page about an output of curate run: funnel, score distributions, what-ifs, examples",
+        help="write one offline HTML page about an output: funnel, score distributions, what-ifs, dedup, examples",
         description="Write one self-contained HTML file (no server, no network) for an output of curate run: the "
         "funnel per stage from stats.json, histograms of every score kept vs dropped with the pipeline's thresholds, "
-        "the kept fraction as each threshold moves, languages, text lengths and example documents.",
+        "the kept fraction as each threshold moves, languages, text lengths, the dedup clusters and example "
+        "documents; for a tokenized or mixture output, tokens per source and shard, the achieved mixture against "
+        "its weights, and decoded samples.",
     )
-    report.add_argument("directory", help="an output of curate run (local path or URL)")
+    report.add_argument("directory", help="an output of curate run, tokenize or a mixture (local path or URL)")
     report.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write (e.g. report.html)")
     report.add_argument("--max-rows", type=int, default=20_000, metavar="N",
                         help="rows read at most from data/ and from rejects/ each for the charts (default 20000)")
     report.add_argument("--samples", type=int, default=3, help="example documents kept, and per drop reason (default 3)")
+    report.add_argument("--diff", metavar="RUN_B", help="also compare with another output of curate run (as curate diff "
+                        "OUTPUT RUN_B): counts, changed settings, documents only one run kept and why")
     report.set_defaults(func=_cmd_report)
 
     stages = sub.add_parser("stages", help="list the registered stages")

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from curate.output import OutputLayout
 from curate.report.charts import funnel_chart, histogram_chart, languages_chart, whatif_chart
-from curate.report.data import DEFAULT_MAX_ROWS, report_data
+from curate.report.data import DEFAULT_MAX_ROWS, _supported, report_data
+from curate.report.dedup_section import dedup_data, dedup_section
+from curate.report.diff_section import diff_section
 from curate.report.page import chart, document, esc, page, table
 from curate.storage import filesystem
 
@@ -67,8 +70,15 @@ def _documents_section(data: dict[str, Any], specs: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def build_report(directory: str, max_rows: int = DEFAULT_MAX_ROWS, samples: int = 3) -> str:
-    """The report of the output ``directory`` of ``curate run`` as one HTML page (a string)."""
+def build_report(directory: str, max_rows: int = DEFAULT_MAX_ROWS, samples: int = 3,
+                 diff_with: str | None = None) -> str:
+    """The report of the output ``directory`` of ``curate run`` as one HTML page (a string);
+    a tokenized or mixture output gets :func:`curate.report.tokenized.build_tokenized_report`."""
+    from curate.report.tokenized import build_tokenized_report, read_tokenized_manifest
+
+    tokenized = read_tokenized_manifest(directory)
+    if tokenized is not None:
+        return build_tokenized_report(directory, javascript_bundle(), tokenized, samples=samples)
     data = report_data(directory, max_rows=max_rows, samples=samples)
     specs: dict[str, Any] = {}
     sample = data["sample"]
@@ -79,13 +89,21 @@ def build_report(directory: str, max_rows: int = DEFAULT_MAX_ROWS, samples: int 
               f"folder: {sample['kept']['used']:,} of {sample['kept']['total']:,} kept, "
               f"{sample['dropped']['used']:,} of {sample['dropped']['total']:,} dropped.</p>")
     sections = [header, _funnel_section(data, specs), _scores_section(data, specs), _documents_section(data, specs)]
+    stats, manifest = _supported(OutputLayout(directory), directory)
+    sections.append(dedup_section(dedup_data(directory, stats, manifest, max_rows, samples), specs))
+    if diff_with is not None:  # with --diff: A is this output, B the other run
+        from curate.diff import diff_runs
+
+        sections.append(diff_section(diff_runs(directory, diff_with, samples=samples), specs))
     embedded = {k: data[k] for k in ("directory", "pipeline", "documents", "funnel", "sample")}
     return page(f"curate report: {data['pipeline']}", sections, specs, embedded, javascript_bundle())
 
 
-def write_report(directory: str, output: str, max_rows: int = DEFAULT_MAX_ROWS, samples: int = 3) -> int:
-    """Write the report of ``directory`` to ``output`` (a local path or URL); returns its size in bytes."""
-    encoded = build_report(directory, max_rows=max_rows, samples=samples).encode("utf-8")
+def write_report(directory: str, output: str, max_rows: int = DEFAULT_MAX_ROWS, samples: int = 3,
+                 diff_with: str | None = None) -> int:
+    """Write the report of ``directory`` to ``output`` (a local path or URL), compared with the
+    run ``diff_with`` when given; returns its size in bytes."""
+    encoded = build_report(directory, max_rows=max_rows, samples=samples, diff_with=diff_with).encode("utf-8")
     fs, path = filesystem(output)
     with fs.open(path, "wb") as f:
         f.write(encoded)

@@ -171,15 +171,18 @@ def _languages(table: pa.Table | None) -> dict[str, int]:
 
 def _supported(layout: OutputLayout, directory: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """stats.json and manifest.json of an output of ``curate run``; raises
-    :class:`UnsupportedOutput` for tokenized and mixture outputs, FileNotFoundError without
-    stats.json."""
+    :class:`UnsupportedOutput` for tokenized and mixture outputs (their report is
+    :mod:`curate.report.tokenized`, which ``build_report`` routes them to) and for a stats.json
+    without stages, FileNotFoundError without stats.json."""
     manifest = _read_json(layout, "manifest.json") or {}
     stats = _read_json(layout, "stats.json")
     kind = str(manifest.get("format", ""))
     if stats is None and not kind.startswith("curate.tokenized/"):
         raise FileNotFoundError(f"{directory} has no stats.json: is it the output of 'curate run'?")
-    if kind.startswith("curate.tokenized/") or manifest.get("sources") or stats is None or "stages" not in stats:
-        raise UnsupportedOutput(f"{directory}: only outputs of 'curate run' are supported so far (not tokenized or mixture outputs)")
+    if kind.startswith("curate.tokenized/") or manifest.get("sources"):
+        raise UnsupportedOutput(f"{directory} is a tokenized or mixture output: see curate.report.tokenized")
+    if stats is None or "stages" not in stats:
+        raise UnsupportedOutput(f"{directory}: its stats.json has no stages: is it the output of 'curate run'?")
     return stats, manifest
 
 

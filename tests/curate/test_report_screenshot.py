@@ -1,0 +1,67 @@
+"""The README's picture of ``curate report`` is made here, by headless Chromium, from the
+shipped sample: ``CURATE_UPDATE_DOCS=1 pytest tests/curate/test_report_screenshot.py``
+rewrites ``docs/report.png``.  Without that variable the test still takes the screenshot
+(into a temporary folder) and checks it is not blank, and that the README shows the file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+
+from curate.pipeline import load_pipeline
+from curate.report import write_report
+from curate.run import run_pipeline
+
+pytest.importorskip("vl_convert")
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "pipelines" / "samples" / "commoncrawl-sample.warc.gz"
+PICTURE = REPO / "docs" / "report.png"
+
+
+def png_pixels(path: Path) -> tuple[int, int, bytes]:
+    """Width, height and the decompressed scanlines (filter bytes included) of a PNG."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    pos, idat, width, height = 8, b"", 0, 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    return width, height, zlib.decompress(idat)
+
+
+def test_the_readme_picture_is_a_screenshot_of_a_real_report(tmp_path, monkeypatch):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("chromium is not installed: apt-get install chromium")
+    monkeypatch.chdir(tmp_path)  # the page names the output as the README's command does: out/sample
+    run_pipeline(load_pipeline(REPO / "pipelines" / "commoncrawl.yaml"), inputs=[str(SAMPLE)], output="out/sample",
+                 executor="local")
+    page = tmp_path / "report.html"
+    write_report("out/sample", str(page))
+    shot = tmp_path / "report.png"
+    subprocess.run([browser, "--headless=new", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
+                    "--window-size=1100,1400", "--virtual-time-budget=5000", f"--screenshot={shot}",
+                    f"file://{page}"], capture_output=True, timeout=120, check=True)
+    width, height, pixels = png_pixels(shot)
+    assert (width, height) == (1100, 1400)
+    # not blank: a page of text and charts has many distinct byte values and few of them white
+    assert len(set(pixels)) > 50
+    assert pixels.count(255) < 0.97 * len(pixels)
+    if os.environ.get("CURATE_UPDATE_DOCS") == "1":
+        PICTURE.parent.mkdir(exist_ok=True)
+        shutil.copyfile(shot, PICTURE)
+    assert "docs/report.png" in (REPO / "README.md").read_text(encoding="utf-8")
+    assert PICTURE.exists(), "run with CURATE_UPDATE_DOCS=1 to make docs/report.png"
