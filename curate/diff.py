@@ -49,15 +49,12 @@ class RunOutput:
 
     def _read_json(self, name: str) -> dict[str, Any]:
         """The JSON file ``name`` of the output as a dict; {} when it is absent (not for stats.json)."""
-        path = self.layout.path(name)
-        if not self.layout.fs.exists(path):
-            if name == "stats.json":
-                raise ValueError(f"{self.directory} has no stats.json; {EXPECTED}")
-            return {}
         try:
-            data = self.layout.read_json(path)
+            data = self.layout.read_json_file(name)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{path} is not valid JSON ({exc}); {EXPECTED}") from None
+            raise ValueError(f"{self.layout.path(name)} is not valid JSON ({exc}); {EXPECTED}") from None
+        if data is None and name == "stats.json":
+            raise ValueError(f"{self.directory} has no stats.json; {EXPECTED}")
         return data if isinstance(data, dict) else {}
 
     @property
@@ -69,26 +66,14 @@ class RunOutput:
 
 # -- reading ----------------------------------------------------------------------------------
 def _read_row_groups(layout: OutputLayout, directory: str, columns: list[str], ids: pa.Array | None = None) -> pa.Table:
-    """``columns`` (those present) of every part file in ``directory``, read row group by row
-    group; with ``ids``, only the rows whose id is one of them (the other columns are read
-    only from row groups that hold such a row).  An empty table when there are no parts."""
-    tables = []
-    for path in layout.part_files(directory):
-        pf = parquet_file(layout.fs, path)
-        present = [c for c in columns if c in pf.schema_arrow.names]
-        if ID not in present:
-            raise ValueError(f"{path} has no '{ID}' column; {EXPECTED}")
-        for i in range(pf.num_row_groups):
-            if ids is None:
-                tables.append(pf.read_row_group(i, columns=present, use_threads=False))
-                continue
-            row_ids = pf.read_row_group(i, columns=[ID], use_threads=False)[ID].cast(pa.string())
-            mask = pc.is_in(row_ids, value_set=ids)
-            if pc.any(mask).as_py():
-                tables.append(pf.read_row_group(i, columns=present, use_threads=False).filter(mask))
-    if not tables:
+    """:meth:`OutputLayout.read_folder` of ``columns``, optionally only the rows whose id is
+    in ``ids``; an empty table when there are no parts."""
+    table = layout.read_folder(directory, columns, ids)
+    if table is None:
         return pa.table({c: pa.array([], pa.string()) for c in columns if c in (ID, URL, REJECT_DROPPED_BY, REJECT_REASON)})
-    return pa.concat_tables(tables, promote_options="permissive")
+    if ID not in table.column_names:
+        raise ValueError(f"{layout.path(directory)} has no '{ID}' column; {EXPECTED}")
+    return table
 
 
 def _schema(layout: OutputLayout, directory: str) -> pa.Schema:

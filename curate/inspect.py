@@ -21,18 +21,6 @@ from curate.schema import REJECT_DROPPED_BY, REJECT_REASON, TEXT, URL
 CLUSTER_SIZE_BUCKETS = [(1, 1, "1"), (2, 2, "2"), (3, 5, "3-5"), (6, 20, "6-20"), (21, 1 << 62, ">20")]
 
 
-def _read_columns(layout: OutputLayout, directory: str, columns: list[str]) -> pa.Table | None:
-    tables = []
-    for path in layout.part_files(directory):
-        with layout.fs.open(path, "rb") as f:
-            pf = pq.ParquetFile(f)
-            present = [c for c in columns if c in pf.schema_arrow.names]
-            tables.append(pf.read(columns=present, use_threads=False))  # see storage.read_parquet
-    if not tables:
-        return None
-    return pa.concat_tables(tables, promote_options="permissive")
-
-
 def _shorten(text: str | None, width: int) -> str:
     """``text`` on one line, cut to ``width`` characters with ``...``."""
     if not text:
@@ -46,7 +34,7 @@ def _languages(layout: OutputLayout, data: pa.Table) -> tuple[dict[str, int], di
     were rejected), and documents rejected after identification per language (a page the
     extraction cascade rejected counts under the language it found, ``prefilter_language``)."""
     kept = {c["values"]: c["counts"] for c in pc.value_counts(data["language"]).to_pylist()}
-    rejects = _read_columns(layout, layout.rejects_dir, ["language", "prefilter_language"])
+    rejects = layout.read_folder(layout.rejects_dir, ["language", "prefilter_language"])
     rejected: dict[str, int] = {}
     if rejects is not None and {"language", "prefilter_language"} & set(rejects.column_names):
         found = [rejects[c] for c in ("language", "prefilter_language") if c in rejects.column_names]
@@ -61,7 +49,7 @@ def _languages(layout: OutputLayout, data: pa.Table) -> tuple[dict[str, int], di
 def _duplicates(layout: OutputLayout, samples: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Kept documents by duplicate-cluster size, and up to ``samples`` of the largest clusters:
     the kept document beside one removed in its place."""
-    data = _read_columns(layout, layout.data_dir, ["id", URL, TEXT, "duplicate_cluster_id", "duplicate_cluster_size"])
+    data = layout.read_folder(layout.data_dir, ["id", URL, TEXT, "duplicate_cluster_id", "duplicate_cluster_size"])
     if data is None or "duplicate_cluster_size" not in data.column_names:
         return {}, []
     sizes = data["duplicate_cluster_size"]
@@ -70,7 +58,7 @@ def _duplicates(layout: OutputLayout, samples: int) -> tuple[dict[str, Any], lis
         n = pc.sum(pc.and_(pc.greater_equal(sizes, lo), pc.less_equal(sizes, hi))).as_py() or 0
         if n:
             hist[label] = n
-    rejects = _read_columns(layout, layout.rejects_dir, ["id", URL, TEXT, REJECT_REASON, "duplicate_of"])
+    rejects = layout.read_folder(layout.rejects_dir, ["id", URL, TEXT, REJECT_REASON, "duplicate_of"])
     if rejects is None or "duplicate_of" not in rejects.column_names or samples <= 0:
         return {"kept_by_cluster_size": hist}, []
     clusters: list[dict[str, Any]] = []
@@ -99,7 +87,7 @@ def _per_source(layout: OutputLayout) -> tuple[dict[str, dict[str, int]], str | 
     counts: dict[str, dict[str, int]] = {}
     column = None
     for kind, directory in (("kept", layout.data_dir), ("rejected", layout.rejects_dir)):
-        table = _read_columns(layout, directory, ["repo", "source"])
+        table = layout.read_folder(directory, ["repo", "source"])
         if table is None or table.num_rows == 0:
             continue
         column = column or ("repo" if "repo" in table.column_names else "source")
@@ -164,7 +152,7 @@ def summarize_output(directory: str, samples: int = 3, show_rejects: bool = Fals
         summary["cascade"] = cascade
 
     summary["sources"], summary["sources_column"] = _per_source(layout)
-    data = _read_columns(layout, layout.data_dir, ["id", URL, TEXT, "language", "language_score"])
+    data = layout.read_folder(layout.data_dir, ["id", URL, TEXT, "language", "language_score"])
     if data is not None and data.num_rows:
         if "language" in data.column_names:
             summary["languages"], summary["languages_rejected"] = _languages(layout, data)
@@ -182,7 +170,7 @@ def summarize_output(directory: str, samples: int = 3, show_rejects: bool = Fals
     if stats.get("dedup"):
         summary["duplicates"], summary["duplicate_clusters"] = _duplicates(layout, samples)
     if show_rejects:
-        rejects = _read_columns(layout, layout.rejects_dir, ["id", URL, TEXT, REJECT_DROPPED_BY, REJECT_REASON])
+        rejects = layout.read_folder(layout.rejects_dir, ["id", URL, TEXT, REJECT_DROPPED_BY, REJECT_REASON])
         if rejects is not None:
             seen: set[tuple[str, str]] = set()
             sample_rejects = []

@@ -79,16 +79,15 @@ from curate.schema import (
     TEXT,
     URL,
 )
-from curate.storage import commit, filesystem, list_files, write_text_atomic
+from curate.storage import Folder, commit, list_files, parquet_file, write_text_atomic
 
 PART_NAME = re.compile(r"^part-(?P<key>.+)-(?P<uid>[0-9a-f]{12})\.parquet$")
 
 
 @dataclass
-class OutputLayout:
+class OutputLayout(Folder):
     """Paths inside an output directory (local path or fsspec URL)."""
 
-    root: str
     # A phase of a pipeline with global stages writes its rejects to the final output's
     # rejects folder directly.
     rejects_root: str | None = None
@@ -102,17 +101,6 @@ class OutputLayout:
     # global stages carries the same rejects_schema, as all write to one rejects folder.
     data_schema: pa.Schema | None = None
     rejects_schema: pa.Schema | None = None
-
-    def __post_init__(self) -> None:
-        # ``base`` is the root as a full URL (an absolute path locally): every path built
-        # from it, and every sub-layout or work folder built from those, stays on the
-        # output's filesystem (see curate.storage).
-        self.fs, self.base = filesystem(self.root)
-        if "://" not in self.root:
-            self.root = self.base
-
-    def path(self, *parts: str) -> str:
-        return "/".join([self.base, *parts])
 
     @property
     def data_dir(self) -> str:
@@ -148,6 +136,32 @@ class OutputLayout:
     def read_json(self, path: str) -> Any:
         with self.fs.open(path, "r") as f:
             return json.load(f)
+
+    def read_json_file(self, name: str) -> Any | None:
+        """The output's JSON file ``name`` (``stats.json``, ``manifest.json``), or None when
+        it is absent."""
+        path = self.path(name)
+        return self.read_json(path) if self.fs.exists(path) else None
+
+    def read_folder(self, directory: str, columns: list[str], ids: pa.Array | None = None) -> pa.Table | None:
+        """``columns`` (those present) of every part file in ``directory``, row group by row
+        group; with ``ids``, only the rows whose ``id`` is one of them, the other columns read
+        only from the row groups that hold one.  None when the folder has no part files."""
+        tables = []
+        for path in self.part_files(directory):
+            pf = parquet_file(self.fs, path)
+            present = [c for c in columns if c in pf.schema_arrow.names]
+            for i in range(pf.num_row_groups):
+                if ids is None:
+                    tables.append(pf.read_row_group(i, columns=present, use_threads=False))
+                    continue
+                mask = pc.is_in(pf.read_row_group(i, columns=[ID], use_threads=False)[ID].cast(pa.string()),
+                                value_set=ids)
+                if pc.any(mask).as_py():
+                    tables.append(pf.read_row_group(i, columns=present, use_threads=False).filter(mask))
+        if not tables:
+            return None
+        return pa.concat_tables(tables, promote_options="permissive")
 
     def write_parquet(self, directory: str, name: str, table: pa.Table, config: OutputConfig) -> str:
         final = f"{directory}/{name}"

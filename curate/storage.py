@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import fsspec
@@ -51,6 +52,23 @@ def url_of(fs: AbstractFileSystem, path: str) -> str:
     if is_local_fs(fs) or "://" in path:
         return path
     return fs.unstrip_protocol(path)
+
+
+@dataclass
+class Folder:
+    """A folder of a run (an output, a work folder) on any filesystem: ``fs``, and ``base``,
+    the root as a full URL (an absolute path locally), so every path built from it with
+    :meth:`path`, and every sub-folder built from those, stays on the folder's filesystem."""
+
+    root: str
+
+    def __post_init__(self) -> None:
+        self.fs, self.base = filesystem(self.root)
+        if "://" not in self.root:
+            self.root = self.base
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.base, *parts])
 
 
 def filesystem(root: str, storage_options: dict[str, Any] | None = None) -> tuple[AbstractFileSystem, str]:

@@ -20,9 +20,9 @@ import pyarrow.parquet as pq
 
 from curate.storage import (
     TMP_PREFIX,
+    Folder,
     commit,
     exists,
-    filesystem,
     list_files,
     read_parquet,
     tmp_name,
@@ -31,22 +31,11 @@ from curate.storage import (
 
 
 @dataclass
-class WorkDir:
-    root: str
+class WorkDir(Folder):
     # Parquet compression of the files written: zstd level 1 by default; "none" for data
     # that is written once and read once on fast storage (token ids: about 3x faster to
     # write and read back than zstd, at 3x the bytes).
     compression: str = "zstd"
-
-    def __post_init__(self) -> None:
-        # ``base`` is a full URL (an absolute path locally), so every path built from it
-        # stays on the work folder's filesystem wherever it is used (see curate.storage).
-        self.fs, self.base = filesystem(self.root)
-        if "://" not in self.root:
-            self.root = self.base
-
-    def path(self, *parts: str) -> str:
-        return "/".join([self.base, *parts])
 
     def write_table(self, final: str, table: pa.Table) -> None:
         directory, name = final.rsplit("/", 1)

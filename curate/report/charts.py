@@ -87,6 +87,35 @@ def whatif_chart(column: str, whatif: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def grouped_bars(description: str, values: list[dict[str, Any]], category: str, group: str, value: str,
+                 groups: list[str], colors: list[str], x_title: str, order: list[str] | str | None = None,
+                 x_format: str | None = None, tooltip_format: str | None = None) -> dict[str, Any]:
+    """Horizontal bars of ``value`` per ``category``, one bar per ``group`` side by side
+    (``groups`` in that order, coloured by ``colors``); ``order`` sorts the categories (a list,
+    or a Vega-Lite sort such as ``"-x"``); ``x_format`` / ``tooltip_format`` are d3 formats
+    of the axis and the tooltip."""
+    x: dict[str, Any] = {"field": value, "type": "quantitative", "title": x_title}
+    tip: dict[str, Any] = {"field": value, "type": "quantitative"}
+    if x_format:
+        x["axis"] = {"format": x_format}
+    if tooltip_format:
+        tip["format"] = tooltip_format
+    return {
+        "description": description,
+        "data": {"values": values},
+        "width": WIDTH,
+        "mark": "bar",
+        "encoding": {
+            "y": {"field": category, "type": "nominal", "sort": order, "title": None},
+            "yOffset": {"field": group, "sort": groups},
+            "x": x,
+            "color": {"field": group, "type": "nominal", "title": None,
+                      "scale": {"domain": groups, "range": colors}},
+            "tooltip": [{"field": category}, {"field": group}, tip],
+        },
+    }
+
+
 def languages_chart(languages: dict[str, dict[str, int]], top: int = 25) -> dict[str, Any]:
     """Documents per language (the ``top`` most frequent), kept and dropped side by side."""
     totals: dict[str, int] = {}
@@ -96,17 +125,5 @@ def languages_chart(languages: dict[str, dict[str, int]], top: int = 25) -> dict
     order = sorted(totals, key=lambda k: -totals[k])[:top]
     values = [{"language": lang, "set": s, "n": languages.get(s, {}).get(lang, 0)}
               for lang in order for s in ("kept", "dropped")]
-    return {
-        "description": "languages",
-        "data": {"values": values},
-        "width": WIDTH,
-        "mark": "bar",
-        "encoding": {
-            "y": {"field": "language", "type": "nominal", "sort": order, "title": None},
-            "yOffset": {"field": "set"},
-            "x": {"field": "n", "type": "quantitative", "title": "documents (sample)"},
-            "color": {"field": "set", "type": "nominal", "title": None,
-                      "scale": {"domain": ["kept", "dropped"], "range": [KEPT_COLOR, DROPPED_COLOR]}},
-            "tooltip": [{"field": "language"}, {"field": "set"}, {"field": "n", "type": "quantitative"}],
-        },
-    }
+    return grouped_bars("languages", values, "language", "set", "n", ["kept", "dropped"],
+                        [KEPT_COLOR, DROPPED_COLOR], "documents (sample)", order)

@@ -9,7 +9,6 @@ documents come from that sample; the funnel comes from ``stats.json`` (exact).
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -32,16 +31,6 @@ NOT_SCORES = {"row", "_row"}
 
 class UnsupportedOutput(ValueError):
     """The directory is not an output of ``curate run`` (tokenized, mixture, or unknown)."""
-
-
-def _read_json(layout: OutputLayout, name: str) -> dict[str, Any] | None:
-    """The JSON file ``name`` of the output as a dict, or None when it is missing."""
-    path = layout.path(name)
-    if not layout.fs.exists(path):
-        return None
-    with layout.fs.open(path, "r") as f:
-        result: dict[str, Any] = json.load(f)
-    return result
 
 
 def _row_groups(layout: OutputLayout, directory: str) -> tuple[list[tuple[str, int, int]], pa.Schema | None]:
@@ -174,8 +163,8 @@ def _supported(layout: OutputLayout, directory: str) -> tuple[dict[str, Any], di
     :class:`UnsupportedOutput` for tokenized and mixture outputs (their report is
     :mod:`curate.report.tokenized`, which ``build_report`` routes them to) and for a stats.json
     without stages, FileNotFoundError without stats.json."""
-    manifest = _read_json(layout, "manifest.json") or {}
-    stats = _read_json(layout, "stats.json")
+    manifest = layout.read_json_file("manifest.json") or {}
+    stats = layout.read_json_file("stats.json")
     kind = str(manifest.get("format", ""))
     if stats is None and not kind.startswith("curate.tokenized/"):
         raise FileNotFoundError(f"{directory} has no stats.json: is it the output of 'curate run'?")

@@ -84,21 +84,9 @@ def _find_removed(layout: OutputLayout, kept_ids: list[str]) -> dict[str, str]:
 
 
 def _read_ids(layout: OutputLayout, directory: str, ids: list[str], columns: list[str]) -> dict[str, dict[str, Any]]:
-    """``columns`` (those present) of the rows of ``directory`` whose id is one of ``ids``
-    (other columns read only from row groups that hold one); a dict id -> row."""
-    rows: dict[str, dict[str, Any]] = {}
-    wanted = pa.array(ids, pa.string())
-    for path in layout.part_files(directory):
-        pf = parquet_file(layout.fs, path)
-        present = [c for c in [ID, *columns] if c in pf.schema_arrow.names]
-        for i in range(pf.num_row_groups):
-            mask = pc.is_in(pf.read_row_group(i, columns=[ID], use_threads=False)[ID].cast(pa.string()), value_set=wanted)
-            if pc.any(mask).as_py():
-                for row in pf.read_row_group(i, columns=present, use_threads=False).filter(mask).to_pylist():
-                    rows.setdefault(row[ID], row)
-        if len(rows) == len(ids):
-            break
-    return rows
+    """``columns`` of the rows of ``directory`` whose id is one of ``ids``; a dict id -> row."""
+    table = layout.read_folder(directory, [ID, *columns], pa.array(ids, pa.string()))
+    return {} if table is None else {row[ID]: row for row in reversed(table.to_pylist())}
 
 
 def _cut(text: str | None) -> str:

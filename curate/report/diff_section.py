@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from curate.report.charts import DROPPED_COLOR, KEPT_COLOR, WIDTH
+from curate.report.charts import DROPPED_COLOR, KEPT_COLOR, grouped_bars
 from curate.report.page import chart, document, esc, table
 
 COUNT_LABELS = (
@@ -30,25 +30,9 @@ def only_kept_chart(diff: dict[str, Any]) -> dict[str, Any]:
     ``stage:reason``, one colour per side."""
     values = [{"side": f"only kept in {side.upper()}", "reason": reason_label(g), "documents": g["count"]}
               for side in ("a", "b") for g in diff[f"only_kept_{side}"]]
-    return {
-        "description": "documents only one run kept, by the other run's reason",
-        "data": {"values": values},
-        "width": WIDTH,
-        "mark": "bar",
-        "encoding": {
-            "y": {"field": "reason", "type": "nominal", "title": None, "sort": "-x"},
-            "yOffset": {"field": "side"},
-            "x": {"field": "documents", "type": "quantitative", "title": "documents"},
-            "color": {"field": "side", "type": "nominal", "title": None,
-                      "scale": {"domain": ["only kept in A", "only kept in B"], "range": [KEPT_COLOR, DROPPED_COLOR]}},
-            "tooltip": [{"field": "side"}, {"field": "reason"}, {"field": "documents", "type": "quantitative"}],
-        },
-    }
-
-
-def _setting_value(value: Any) -> str:
-    """A setting's value as text (lists and dicts as Python writes them)."""
-    return str(value)
+    return grouped_bars("documents only one run kept, by the other run's reason", values, "reason", "side",
+                        "documents", ["only kept in A", "only kept in B"], [KEPT_COLOR, DROPPED_COLOR], "documents",
+                        "-x")
 
 
 def _example(example: dict[str, Any]) -> str:
@@ -71,7 +55,7 @@ def diff_section(diff: dict[str, Any], specs: dict[str, Any]) -> str:
     if not diff.get("settings_recorded"):
         parts.append("<p class=note>An output does not record its pipeline (manifest.json).</p>")
     elif diff.get("settings"):
-        parts.append(table(["setting", "A", "B"], [[s["setting"], _setting_value(s["a"]), _setting_value(s["b"])]
+        parts.append(table(["setting", "A", "B"], [[s["setting"], str(s["a"]), str(s["b"])]
                                                   for s in diff["settings"]]))
     else:
         parts.append("<p class=note>None: both ran with the same settings.</p>")

@@ -9,14 +9,13 @@ curation (a mixture), and a few documents decoded back to text with the output's
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curate.output import OutputLayout
-from curate.report.charts import WIDTH
+from curate.report.charts import WIDTH, grouped_bars
 from curate.report.page import chart, document, esc, page, table
 
 TOKENIZED_FORMAT_PREFIX = "curate.tokenized/"
@@ -31,18 +30,10 @@ ACHIEVED_COLOR = "#4c78a8"
 
 def read_tokenized_manifest(directory: str) -> dict[str, Any] | None:
     """The output's ``manifest.json`` when it is a tokenized (or mixture) manifest, else None."""
-    layout = OutputLayout(directory)
-    path = layout.path("manifest.json")
-    if not layout.fs.exists(path):
-        return None
-    with layout.fs.open(path, "r") as f:
-        manifest: dict[str, Any] = json.load(f)
-    return manifest if str(manifest.get("format", "")).startswith(TOKENIZED_FORMAT_PREFIX) else None
-
-
-def is_tokenized_output(directory: str) -> bool:
-    """True when ``directory`` holds a tokenized (or mixture) ``manifest.json``."""
-    return read_tokenized_manifest(directory) is not None
+    manifest = OutputLayout(directory).read_json_file("manifest.json")
+    if isinstance(manifest, dict) and str(manifest.get("format", "")).startswith(TOKENIZED_FORMAT_PREFIX):
+        return manifest
+    return None
 
 
 def _cut(text: str) -> str:
@@ -199,20 +190,9 @@ def mixture_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for r in rows:
         values.append({"source": r["source"], "set": "configured", "share": r["target"] or 0.0})
         values.append({"source": r["source"], "set": "achieved", "share": r["achieved"]})
-    return {
-        "description": "mixture: configured weights vs achieved shares",
-        "data": {"values": values},
-        "width": WIDTH,
-        "mark": "bar",
-        "encoding": {
-            "y": {"field": "source", "type": "nominal", "sort": [r["source"] for r in rows], "title": None},
-            "yOffset": {"field": "set", "sort": ["configured", "achieved"]},
-            "x": {"field": "share", "type": "quantitative", "title": "share of tokens", "axis": {"format": "%"}},
-            "color": {"field": "set", "type": "nominal", "title": None,
-                      "scale": {"domain": ["configured", "achieved"], "range": [CONFIGURED_COLOR, ACHIEVED_COLOR]}},
-            "tooltip": [{"field": "source"}, {"field": "set"}, {"field": "share", "type": "quantitative", "format": ".2%"}],
-        },
-    }
+    return grouped_bars("mixture: configured weights vs achieved shares", values, "source", "set", "share",
+                        ["configured", "achieved"], [CONFIGURED_COLOR, ACHIEVED_COLOR], "share of tokens",
+                        [r["source"] for r in rows], x_format="%", tooltip_format=".2%")
 
 
 def _percent(value: float | None) -> str:

@@ -20,24 +20,23 @@ from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HTMLParser, HtmlProcessingInstruction
 
 _LOCK = threading.Lock()
-_PARSERS = threading.local()
+_PARSER: HTMLParser | None = None
 
 
 def _parser() -> HTMLParser:
-    """One parser per thread (lxml parsers are not shared between threads)."""
-    parser = getattr(_PARSERS, "parser", None)
-    if parser is None:
+    """The parser (built once; used under ``_LOCK`` only, so no two threads share it at once)."""
+    global _PARSER
+    if _PARSER is None:
         # the options of trafilatura.utils.HTML_PARSER
-        parser = HTMLParser(
+        _PARSER = HTMLParser(
             collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True
         )
-        parser.set_element_class_lookup(
+        _PARSER.set_element_class_lookup(
             etree.ElementDefaultClassLookup(
                 element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
             )
         )
-        _PARSERS.parser = parser
-    return parser
+    return _PARSER
 
 
 def load_html_tree(html: str) -> Any:
