@@ -98,7 +98,7 @@ def write_text_atomic(fs: AbstractFileSystem, final: str, text: str, tag: str | 
     if makedirs:
         fs.makedirs(directory, exist_ok=True)
     tmp = f"{directory}/{tmp_name(name, tag)}"
-    with fs.open(tmp, "w") as f:
+    with fs.open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
     commit(fs, tmp, final)
 

@@ -10,7 +10,7 @@ from curate.report.data import DEFAULT_MAX_ROWS, _supported, report_data
 from curate.report.dedup_section import dedup_data, dedup_section
 from curate.report.diff_section import diff_section
 from curate.report.page import chart, document, esc, page, table
-from curate.storage import filesystem
+from curate.storage import filesystem, write_text_atomic
 
 
 def javascript_bundle() -> str:
@@ -103,8 +103,7 @@ def write_report(directory: str, output: str, max_rows: int = DEFAULT_MAX_ROWS, 
                  diff_with: str | None = None) -> int:
     """Write the report of ``directory`` to ``output`` (a local path or URL), compared with the
     run ``diff_with`` when given; returns its size in bytes."""
-    encoded = build_report(directory, max_rows=max_rows, samples=samples, diff_with=diff_with).encode("utf-8")
+    html = build_report(directory, max_rows=max_rows, samples=samples, diff_with=diff_with)
     fs, path = filesystem(output)
-    with fs.open(path, "wb") as f:
-        f.write(encoded)
-    return len(encoded)
+    write_text_atomic(fs, path, html, makedirs=True)  # a killed run leaves no half-written page
+    return len(html.encode("utf-8"))
