@@ -84,6 +84,34 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_decontaminate(args: argparse.Namespace) -> int:
+    from curate.config import ExecutionConfig, InputConfig
+    from curate.pipeline import Pipeline
+    from curate.registry import build_stage
+    from curate.run import run_pipeline
+
+    options = {"text_field": args.text_field, "id_field": args.id_field, "fields": ["*"]}
+    settings = {
+        "benchmarks": args.benchmarks, "index": args.index, "ngram": args.ngram, "min_ngram": args.min_ngram,
+        "policy": args.policy, "min_matches": args.min_matches, "margin_chars": args.margin_chars,
+        "min_remaining_chars": args.min_remaining_chars, "max_pieces": args.max_pieces,
+        "broadcast_max_mb": args.broadcast_max_mb,
+    }
+    stage = build_stage("decontaminate", {k: v for k, v in settings.items() if v is not None})
+    pipeline = Pipeline(
+        stages=[stage],
+        name="decontaminate",
+        input=InputConfig(format=args.format, options=options),
+        execution=ExecutionConfig(num_cpus=args.num_cpus),
+    )
+    run_pipeline(
+        pipeline, inputs=args.input, output=args.output, executor=args.executor,
+        ray_address=args.ray_address, overwrite=args.overwrite, progress=_progress_view(args),
+        allow_other_files=args.allow_other_files,
+    )
+    return 0
+
+
 def _cmd_tokenize(args: argparse.Namespace) -> int:
     from curate.config import ExecutionConfig
     from curate.execution.tasks import task_runner
@@ -201,7 +229,11 @@ def _cmd_stages(args: argparse.Namespace) -> int:
     from curate.stage import stateful_by_default
 
     for name, cls in registered_stages().items():
-        kind = "global" if cls.is_global else "actor" if stateful_by_default(cls) else "task"
+        declared = cls.__dict__.get("is_global", getattr(cls, "is_global", False))
+        if isinstance(declared, property):  # global only with some settings (decontaminate: a large index)
+            kind = "actor/global"
+        else:
+            kind = "global" if declared else "actor" if stateful_by_default(cls) else "task"
         print(f"{name:<28} {kind:<6} {first_sentence(cls.__doc__)}")
     return 0
 
@@ -291,6 +323,40 @@ def build_parser() -> argparse.ArgumentParser:
     dedup.add_argument("--id-field", default="id", help="column holding the document id (default id; derived from the row when absent)")
     _execution_options(dedup, output=True)
     dedup.set_defaults(func=_cmd_dedup)
+
+    decont = sub.add_parser(
+        "decontaminate",
+        help="find benchmark text (n-gram overlap) in a Parquet or JSONL dataset: drop, cut or flag it",
+        description="Look every document's word 13-grams (case, punctuation and spacing ignored) up in an index of "
+        "the benchmarks' n-grams, built once and saved (OUT/_curate/decontaminate/, or --index DIR), and drop the "
+        "documents that contain any (reason contaminated:<benchmark>), cut the overlapping spans out, or only flag "
+        "them. Writes the layout of curate run: data/ (with contamination_* columns), rejects/, stats.json (documents "
+        "and benchmark items touched per benchmark).",
+    )
+    decont.add_argument("input", nargs="+", help="Parquet or JSONL files, directories or globs (a curate output's data/ works)")
+    decont.add_argument("--output", "-o", required=True, help="output directory")
+    decont.add_argument("--benchmarks", "-b", nargs="+", action="extend",
+                        help="NAME=PATH#FIELD,FIELD (JSONL or Parquet files) or NAME=hf:DATASET[/CONFIG]@SPLIT#FIELDS "
+                        "(Hugging Face datasets: a Hub name or a save_to_disk folder); without #FIELDS every string field")
+    decont.add_argument("--index", help="a saved index folder: reused when it matches --benchmarks (or used as it is "
+                        "without them), built there when empty")
+    decont.add_argument("--policy", choices=["drop", "remove_spans", "flag"], help="drop (default): drop contaminated "
+                        "documents; remove_spans: cut the matched spans plus a margin, drop only when too little is left; "
+                        "flag: add columns only")
+    decont.add_argument("--ngram", type=int, help="words per n-gram (default 13)")
+    decont.add_argument("--min-ngram", type=int, help="benchmark items with fewer words than --ngram but at least this "
+                        "many are matched whole (default 8); shorter ones are not indexed")
+    decont.add_argument("--min-matches", type=int, help="benchmark n-grams that make a document contaminated (default 1)")
+    decont.add_argument("--margin-chars", type=int, help="remove_spans: characters cut on each side of a match (default 200)")
+    decont.add_argument("--min-remaining-chars", type=int, help="remove_spans: drop a document left shorter (default 200)")
+    decont.add_argument("--max-pieces", type=int, help="remove_spans: drop a document cut into more pieces (default 10)")
+    decont.add_argument("--broadcast-max-mb", type=float, help="an index larger than this is joined by hash partition "
+                        "instead of loaded in every worker (default 1024)")
+    decont.add_argument("--format", default="auto", choices=["auto", "parquet", "jsonl"], help="input format (default: by file name)")
+    decont.add_argument("--text-field", default="text", help="column holding the text (default text)")
+    decont.add_argument("--id-field", default="id", help="column holding the document id (default id; derived from the row when absent)")
+    _execution_options(decont, output=True)
+    decont.set_defaults(func=_cmd_decontaminate)
 
     tok = sub.add_parser(
         "tokenize",

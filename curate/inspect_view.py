@@ -65,6 +65,8 @@ def render_summary(console: Console, summary: dict[str, Any]) -> None:
         console.print(f"[bold cyan]{escape(row.get(URL) or row['id'])}[/bold cyan]{lang}\n  {escape(_shorten(row.get(TEXT), 300))}")
     if stats.get("dedup"):
         _render_duplicates(console, stats["dedup"], summary.get("duplicates", {}), summary.get("duplicate_clusters", []))
+    for stage, info in (stats.get("decontamination") or {}).items():
+        _render_contamination(console, stage, info)
     if "sample_rejects" in summary:
         console.print("[bold]Sample rejects[/bold]")
         for row in summary["sample_rejects"]:
@@ -122,6 +124,20 @@ def _render_duplicates(console: Console, dedup: dict[str, Any], duplicates: dict
         grid.add_column(f"removed ({other.get(REJECT_REASON)}): " + _shorten(other.get(URL) or other["id"], 50), ratio=1)
         grid.add_row(escape(_shorten(kept.get(TEXT), 400)), escape(_shorten(other.get(TEXT), 400)))
         console.print(grid)
+
+
+def _render_contamination(console: Console, stage: str, info: dict[str, Any]) -> None:
+    """Documents and benchmark items touched, per benchmark, of one decontaminate stage."""
+    index = info.get("index") or {}
+    table = Table(title=f"Contamination ({stage}: policy {info.get('policy')}, {info.get('ngram')}-grams, "
+                        f"index of {index.get('entries', 0):,} n-grams)", title_justify="left")
+    for col in ("benchmark", "documents", "kept", "dropped", "cut", "items touched", "items", "too short"):
+        table.add_column(col, justify="left" if col == "benchmark" else "right")
+    for name, b in info.get("benchmarks", {}).items():
+        table.add_row(escape(name), f"{b.get('documents', 0):,}", f"{b.get('documents_kept', 0):,}", f"{b.get('documents_dropped', 0):,}",
+                      f"{b.get('documents_cut', 0):,}", f"{b.get('items_touched', 0):,}", f"{b.get('items', 0):,}",
+                      f"{b.get('items_too_short', 0):,}")
+    console.print(table)
 
 
 def _render_tokenized(console: Console, summary: dict[str, Any]) -> None:

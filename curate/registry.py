@@ -33,6 +33,7 @@ BUILTIN_MODULES = (
     "curate.filters.c4",
     "curate.dedup.fuzzy",
     "curate.dedup.exact",
+    "curate.decontam.stage",
     "curate.tokenize.stage",
 )
 

@@ -21,7 +21,7 @@ from curate.errors import RunError
 from curate.events import ProgressView, emit, get_logger
 from curate.execution.executor import resolve_executor
 from curate.execution.global_stage import GlobalSink
-from curate.execution.phases import Run, remove_scratch
+from curate.execution.phases import Run, remove_scratch, work_root
 from curate.execution.tasks import task_runner
 from curate.inputs import discover_inputs
 from curate.output import OutputLayout, plan_schemas
@@ -138,6 +138,10 @@ def prepare_run(
     if overwrite:
         remove_scratch(layout, pipeline)
         owner.remove_owned()
+    for stage in pipeline.stages:  # work a stage does once on the driver (decontaminate's index)
+        prepare = getattr(stage, "prepare", None)
+        if prepare is not None:
+            prepare(work_root(layout, pipeline))
     run = Run(pipeline=pipeline, output=output, files=files, fmt=fmt, reader=reader, reader_options=reader_options, layout=layout,
               executor=executor, ray_address=ray_address, progress=progress, fingerprint=_stage_fingerprint(pipeline))
     return run, owner
@@ -150,6 +154,10 @@ def finish_run(run: Run, owner: Ownership, started: float) -> RunResult:
     stats, written = compute_stats(layout, pipeline, READ_STAGE, run.stage_seconds, read_seconds, run.input_keys, run.reports_layout)
     if run.global_summaries:
         stats["dedup"] = run.global_summaries
+    for stage in pipeline.stages:  # figures a stage counts from the finished output
+        summarize = getattr(stage, "output_summary", None)
+        if summarize is not None:
+            stats.setdefault(getattr(stage, "summary_key", "stage_summaries"), {})[stage.stage_id] = summarize(layout)
     stats["seconds_this_run"] = round(time.time() - started, 3)
     stats[JSON_KEY] = owner.output_id
     layout.write_json(layout.path("stats.json"), stats)

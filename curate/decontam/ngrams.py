@@ -1,0 +1,315 @@
+"""Word n-gram hashes for decontamination, normalised the way the dedup shingles are.
+
+Words are those of :mod:`curate.dedup.minhash` (Unicode letters, marks and digits; each
+Han, hiragana and katakana character a word by itself; lower-cased per code point;
+punctuation, symbols and spacing split words and are otherwise ignored), hashed the same
+way (FNV-1a over code points, splitmix64-finalised).  An n-gram's hash rolls its ``n``
+word hashes and mixes in ``n``, so n-grams of different lengths never share a hash by
+construction.  Benchmark items and documents go through the same kernels, so a match is a
+run of ``n`` equal normalised words.
+
+:func:`item_ngrams` hashes benchmark items (each at its own width); :func:`find_matches`
+looks every n-gram of a batch of documents up in a sorted hash array, behind a bitmap
+that turns most misses away before the binary search.  Both run over the batch's UTF-8
+buffer in compiled code (numba); no Python runs per document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+from numba import njit
+
+from curate.dedup.minhash import _buffers, _mix, char_tables
+
+# Bits of the bitmap in front of the sorted index (2**24 bits = 2 MiB).
+BITMAP_BITS = 24
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@njit(cache=True, nogil=True)
+def _word_spans(data, start, end, classes, lower, hashes, starts, ends):
+    """Hash the words of UTF-8 ``data[start:end]`` into ``hashes`` with each word's byte
+    span (relative to ``start``) in ``starts`` / ``ends``; return the count.  The words
+    and hashes are those of ``curate.dedup.minhash._word_hashes``."""
+    basis = np.uint64(0xCBF29CE484222325)
+    prime = np.uint64(0x100000001B3)
+    n = 0
+    h = basis
+    in_word = False
+    word_start = 0
+    i = start
+    while i < end:
+        at = i
+        c = np.uint32(data[i])
+        if c < 0x80:
+            cp = c
+            i += 1
+        elif c < 0xE0:
+            cp = ((c & 0x1F) << 6) | (np.uint32(data[i + 1]) & 0x3F) if i + 1 < end else np.uint32(0xFFFD)
+            i += 2
+        elif c < 0xF0:
+            cp = (((c & 0x0F) << 12) | ((np.uint32(data[i + 1]) & 0x3F) << 6) | (np.uint32(data[i + 2]) & 0x3F)) if i + 2 < end else np.uint32(0xFFFD)
+            i += 3
+        else:
+            cp = (((c & 0x07) << 18) | ((np.uint32(data[i + 1]) & 0x3F) << 12) | ((np.uint32(data[i + 2]) & 0x3F) << 6) | (np.uint32(data[i + 3]) & 0x3F)) if i + 3 < end else np.uint32(0xFFFD)
+            i += 4
+        if i > end:
+            i = end
+        if cp <= 0xFFFF:
+            cls = classes[cp]
+            cp = lower[cp]
+        elif 0x1F000 <= cp <= 0x1FAFF:
+            cls = 0
+        else:
+            cls = 1
+        if cls == 1:
+            if not in_word:
+                word_start = at
+            h = (h ^ np.uint64(cp)) * prime
+            in_word = True
+            continue
+        if in_word:
+            hashes[n] = _mix(h)
+            starts[n] = word_start - start
+            ends[n] = at - start
+            n += 1
+            h = basis
+            in_word = False
+        if cls == 2:
+            hashes[n] = _mix((basis ^ np.uint64(cp)) * prime)
+            starts[n] = at - start
+            ends[n] = i - start
+            n += 1
+    if in_word:
+        hashes[n] = _mix(h)
+        starts[n] = word_start - start
+        ends[n] = end - start
+        n += 1
+    return n
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ngram_hash(words, s, width):
+    h = words[s]
+    for j in range(1, width):
+        h = ((h << np.uint64(17)) | (h >> np.uint64(47))) ^ words[s + j]
+    return _mix(h ^ (np.uint64(width) * np.uint64(0x9E3779B97F4A7C15)))
+
+
+@njit(cache=True, nogil=True)
+def _word_counts_kernel(data, offsets, classes, lower, out):
+    size = 1024
+    hashes = np.empty(size, np.uint64)
+    starts = np.empty(size, np.int64)
+    ends = np.empty(size, np.int64)
+    for d in range(offsets.shape[0] - 1):
+        length = offsets[d + 1] - offsets[d]
+        if length > size:
+            size = length
+            hashes = np.empty(size, np.uint64)
+            starts = np.empty(size, np.int64)
+            ends = np.empty(size, np.int64)
+        out[d] = _word_spans(data, offsets[d], offsets[d + 1], classes, lower, hashes, starts, ends)
+
+
+@njit(cache=True, nogil=True)
+def _item_ngrams_kernel(data, offsets, classes, lower, widths, out_hashes, out_items):
+    size = 1024
+    hashes = np.empty(size, np.uint64)
+    starts = np.empty(size, np.int64)
+    ends = np.empty(size, np.int64)
+    pos = 0
+    for d in range(offsets.shape[0] - 1):
+        length = offsets[d + 1] - offsets[d]
+        if length > size:
+            size = length
+            hashes = np.empty(size, np.uint64)
+            starts = np.empty(size, np.int64)
+            ends = np.empty(size, np.int64)
+        nw = _word_spans(data, offsets[d], offsets[d + 1], classes, lower, hashes, starts, ends)
+        width = widths[d]
+        if width <= 0 or nw < width:
+            continue
+        for s in range(nw - width + 1):
+            out_hashes[pos] = _ngram_hash(hashes, s, width)
+            out_items[pos] = d
+            pos += 1
+    return pos
+
+
+@njit(cache=True, nogil=True)
+def _doc_ngrams_kernel(data, offsets, classes, lower, widths, out_hashes, out_doc, out_start, out_width):
+    size = 1024
+    hashes = np.empty(size, np.uint64)
+    starts = np.empty(size, np.int64)
+    ends = np.empty(size, np.int64)
+    pos = 0
+    for d in range(offsets.shape[0] - 1):
+        length = offsets[d + 1] - offsets[d]
+        if length > size:
+            size = length
+            hashes = np.empty(size, np.uint64)
+            starts = np.empty(size, np.int64)
+            ends = np.empty(size, np.int64)
+        nw = _word_spans(data, offsets[d], offsets[d + 1], classes, lower, hashes, starts, ends)
+        for w in range(widths.shape[0]):
+            width = widths[w]
+            for s in range(nw - width + 1):
+                out_hashes[pos] = _ngram_hash(hashes, s, width)
+                out_doc[pos] = d
+                out_start[pos] = s
+                out_width[pos] = width
+                pos += 1
+    return pos
+
+
+def doc_ngrams(texts: pa.Array | pa.ChunkedArray, widths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every n-gram of every text at each of ``widths``: ``(hash, text index, first word,
+    width)`` arrays (for the hash-partitioned join of :mod:`curate.decontam.partitioned`)."""
+    data, offsets = _buffers(texts)
+    classes, lower = char_tables()
+    counts = word_counts(texts)
+    widths = np.asarray(sorted(set(int(w) for w in widths)), np.int64)
+    total = int(sum(np.maximum(counts - w + 1, 0).sum() for w in widths.tolist()))
+    out = (np.empty(total, np.uint64), np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total, np.int64))
+    if total:
+        n = _doc_ngrams_kernel(data, offsets, classes, lower, widths, *out)
+        out = tuple(a[:n] for a in out)  # type: ignore[assignment]
+    return out
+
+
+def word_counts(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """The number of normalised words of each text (nulls: 0)."""
+    data, offsets = _buffers(texts)
+    classes, lower = char_tables()
+    out = np.zeros(len(offsets) - 1, np.int64)
+    if len(out):
+        _word_counts_kernel(data, offsets, classes, lower, out)
+    return out
+
+
+def item_ngrams(texts: pa.Array | pa.ChunkedArray, widths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every n-gram hash of each text at its own width (``widths[i]`` words; 0 skips the
+    text): ``(hashes, text index of each hash)``, in text order."""
+    data, offsets = _buffers(texts)
+    classes, lower = char_tables()
+    counts = word_counts(texts)
+    widths = np.asarray(widths, np.int64)
+    total = int(np.maximum(counts - widths + 1, 0)[widths > 0].sum()) if len(counts) else 0
+    out_hashes = np.empty(total, np.uint64)
+    out_items = np.empty(total, np.int64)
+    if total:
+        n = _item_ngrams_kernel(data, offsets, classes, lower, widths, out_hashes, out_items)
+        out_hashes, out_items = out_hashes[:n], out_items[:n]
+    return out_hashes, out_items
+
+
+def build_bitmap(hashes: np.ndarray, bits: int = BITMAP_BITS) -> np.ndarray:
+    """A bitmap (uint64 words) of the top ``bits`` bits of every hash: a lookup whose bit is
+    clear cannot be in the index."""
+    bitmap = np.zeros((1 << bits) // 64, np.uint64)
+    if len(hashes):
+        slots = (np.asarray(hashes, np.uint64) >> np.uint64(64 - bits)).astype(np.int64)
+        np.bitwise_or.at(bitmap, slots >> 6, np.left_shift(np.uint64(1), (slots & 63).astype(np.uint64)))
+    return bitmap
+
+
+@njit(cache=True, nogil=True)
+def _match_kernel(data, offsets, classes, lower, widths, index, bitmap, shift,
+                  n_words, n_ngrams, m_doc, m_start, m_width, m_pos, limit):
+    """For each document: its word count and n-gram count (at the smallest width), and
+    every n-gram (at each of ``widths``) found in ``index``: document, first word, width
+    and the index position of the hash's first entry.  Returns the number of matches,
+    or -1 when more than ``limit`` were found (the caller grows the arrays and reruns)."""
+    size = 1024
+    hashes = np.empty(size, np.uint64)
+    starts = np.empty(size, np.int64)
+    ends = np.empty(size, np.int64)
+    found = 0
+    smallest = widths.min()
+    for d in range(offsets.shape[0] - 1):
+        length = offsets[d + 1] - offsets[d]
+        if length > size:
+            size = length
+            hashes = np.empty(size, np.uint64)
+            starts = np.empty(size, np.int64)
+            ends = np.empty(size, np.int64)
+        nw = _word_spans(data, offsets[d], offsets[d + 1], classes, lower, hashes, starts, ends)
+        n_words[d] = nw
+        n_ngrams[d] = nw - smallest + 1 if nw >= smallest else 0
+        for w in range(widths.shape[0]):
+            width = widths[w]
+            for s in range(nw - width + 1):
+                h = _ngram_hash(hashes, s, width)
+                slot = h >> shift
+                if (bitmap[slot >> np.uint64(6)] >> (slot & np.uint64(63))) & np.uint64(1) == 0:
+                    continue
+                p = np.searchsorted(index, h)
+                if p < index.shape[0] and index[p] == h:
+                    if found >= limit:
+                        return -1
+                    m_doc[found] = d
+                    m_start[found] = s
+                    m_width[found] = width
+                    m_pos[found] = p
+                    found += 1
+    return found
+
+
+@dataclass
+class Matches:
+    """The n-grams of a batch found in an index, one entry per found n-gram occurrence."""
+
+    words: np.ndarray  # per document: its number of words
+    ngrams: np.ndarray  # per document: its number of n-grams at the smallest width
+    doc: np.ndarray  # per match: the document (row of the batch)
+    start: np.ndarray  # per match: its first word
+    width: np.ndarray  # per match: its number of words
+    position: np.ndarray  # per match: the first entry of its hash in the sorted index
+
+
+def find_matches(texts: pa.Array | pa.ChunkedArray, widths: np.ndarray, index: np.ndarray, bitmap: np.ndarray,
+                 bits: int = BITMAP_BITS) -> Matches:
+    """Every n-gram of ``texts`` (at each of ``widths`` words) whose hash is in the sorted
+    uint64 array ``index`` (``bitmap``: :func:`build_bitmap` of it with ``bits``)."""
+    data, offsets = _buffers(texts)
+    classes, lower = char_tables()
+    n = len(offsets) - 1
+    n_words = np.zeros(n, np.int64)
+    n_ngrams = np.zeros(n, np.int64)
+    widths = np.asarray(sorted(set(int(w) for w in widths)), np.int64)
+    limit = 4096
+    while True:
+        m_doc = np.empty(limit, np.int64)
+        m_start = np.empty(limit, np.int64)
+        m_width = np.empty(limit, np.int64)
+        m_pos = np.empty(limit, np.int64)
+        found = 0
+        if n and len(widths) and len(index):
+            found = _match_kernel(data, offsets, classes, lower, widths, index, bitmap, np.uint64(64 - bits),
+                                  n_words, n_ngrams, m_doc, m_start, m_width, m_pos, limit)
+        elif n:
+            n_words = word_counts(texts)
+            smallest = int(widths.min()) if len(widths) else 1
+            n_ngrams = np.maximum(n_words - smallest + 1, 0)
+        if found >= 0:
+            return Matches(n_words, n_ngrams, m_doc[:found], m_start[:found], m_width[:found], m_pos[:found])
+        limit *= 8
+
+
+def word_byte_spans(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The byte spans (in ``text.encode()``) of each normalised word of one text."""
+    data, offsets = _buffers(pa.array([text], pa.large_string()))
+    classes, lower = char_tables()
+    size = max(1, len(data))
+    hashes = np.empty(size, np.uint64)
+    starts = np.empty(size, np.int64)
+    ends = np.empty(size, np.int64)
+    n = _word_spans(data, offsets[0], offsets[1], classes, lower, hashes, starts, ends)
+    return starts[:n].copy(), ends[:n].copy()
+
+
+__all__ = ["Matches", "build_bitmap", "doc_ngrams", "find_matches", "item_ngrams", "word_byte_spans", "word_counts"]
