@@ -46,3 +46,26 @@ def test_stage_descriptions_are_whole_sentences():
         line = first_sentence(cls.__doc__)
         assert line and line[-1] in ".!?", f"{name}: {line!r}"
         assert "``" not in line and "\n" not in line, name
+
+
+def test_decontaminate_example_runs_as_printed(tmp_path, monkeypatch):
+    """The README's ``curate decontaminate`` example, verbatim, on the output of its first
+    command: the two sample pages its benchmark quotes are dropped, the other 14 kept."""
+    import json
+    import shlex
+
+    from curate.cli import main
+    from curate.pipeline import load_pipeline
+    from curate.run import run_pipeline
+
+    line = next(ln for ln in README.splitlines() if ln.startswith("curate decontaminate out/sample/data"))
+    decontaminate = shlex.split(line.split(" && ")[0])
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pipelines").symlink_to(REPO / "pipelines")
+    run_pipeline(load_pipeline(REPO / "pipelines" / "commoncrawl.yaml"),
+                 inputs=["pipelines/samples/commoncrawl-sample.warc.gz"], output="out/sample", executor="local")
+    assert main([*decontaminate[1:], "--quiet"]) == 0
+    stats = json.loads((tmp_path / "out" / "sample-decontaminated" / "stats.json").read_text())
+    assert stats["documents"] == {"kept": 14, "rejected": 2}
+    figures = stats["decontamination"]["decontaminate"]["benchmarks"]["sample-qa"]
+    assert (figures["documents_dropped"], figures["items_touched"], figures["items"]) == (2, 2, 4)
