@@ -45,7 +45,7 @@ OWNER_FILE = "_curate/owner.json"
 PARQUET_KEY = b"curate.output_id"
 JSON_KEY = "curate_output_id"
 # curate's state folders and files inside ``_curate/`` (relative to an output's root)
-STATE_FOLDERS = ("_curate/inputs/", "_curate/phases/", "_curate/dedup/", "_curate/tokenize/")
+STATE_FOLDERS = ("_curate/inputs/", "_curate/phases/", "_curate/dedup/", "_curate/tokenize/", "_curate/decontaminate/")
 STATE_FILES = ("_curate/owner.json", "_curate/run.json")
 # user-visible files curate writes at an output's root, recognised by their JSON id
 ROOT_JSON = ("stats.json", "manifest.json")
