@@ -14,7 +14,7 @@ from curate.schema import TEXT
 from curate.stage import Filter, mark_dropped
 from curate.text.arrays import as_string_array, group_sum, to_numpy
 from curate.text.chars import PY_WHITESPACE
-from curate.text.lines import split_lines, strip_chars
+from curate.text.lines import removed_lines, split_lines, strip_chars
 from curate.text.scores import first_failure
 from curate.text.sentences import count_sentences
 from curate.text.words import split_words
@@ -82,6 +82,14 @@ class C4QualityFilter(Filter):
     the first line with "lorem ipsum" / a curly bracket (``c4_lorem_ipsum_line``,
     ``c4_curly_bracket_line``, null when none).  The rules and
     phrases are English ones, hence ``supported_languages``.
+
+    ``c4_removed_lines`` (``list<struct<line: int32, text: large_string>>``) records the
+    removed lines, so that ``curate report`` can show them in place: a document's first
+    ``record_removed_lines`` (50) removed lines, each as ``line`` (its index among the
+    document's input lines, as split here) and ``text`` (the line as it was, before
+    stripping and citation removal, cut to ``removed_line_chars`` (500) characters).  A
+    document with no removed line gets an empty list; 0 records none.  Dropped documents
+    keep it too (their ``text`` is the input, so ``line`` indexes it directly).
     """
 
     name = "c4_quality"
@@ -96,7 +104,14 @@ class C4QualityFilter(Filter):
     filter_javascript: bool = True
     filter_curly_bracket: bool = True
     filter_policy: bool = True
+    record_removed_lines: int = 50
+    removed_line_chars: int = 500
     text_column: str = TEXT
+
+    def validate(self) -> None:
+        super().validate()
+        if self.record_removed_lines < 0 or self.removed_line_chars < 0:
+            raise ValueError("c4_quality: record_removed_lines and removed_line_chars must be at least 0")
 
     def score(self, batch: pa.Table) -> dict[str, pa.Array]:
         return self._measure(batch)[0]
@@ -105,8 +120,8 @@ class C4QualityFilter(Filter):
         """(measured values, the cleaned texts)."""
         texts = as_string_array(batch[self.text_column])
         n = len(texts)
-        lines, parents = split_lines(texts)
-        lines = strip_chars(lines, PY_WHITESPACE)
+        raw_lines, parents = split_lines(texts)
+        lines = strip_chars(raw_lines, PY_WHITESPACE)
         n_lines = group_sum(None, parents, n)
         eligible = np.ones(len(lines), dtype=bool)
 
@@ -172,6 +187,9 @@ class C4QualityFilter(Filter):
             "c4_sentence_count": sentence_column,
             "c4_lorem_ipsum_line": lorem_line,
             "c4_curly_bracket_line": curly_line,
+            "c4_removed_lines": removed_lines(
+                raw_lines, parents, ~kept, n, self.record_removed_lines, self.removed_line_chars
+            ),
         }
         return scores, cleaned
 

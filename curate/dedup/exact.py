@@ -40,7 +40,8 @@ from curate.execution.tasks import TaskRunner, run_step
 from curate.execution.workdir import WorkDir
 from curate.registry import register
 from curate.schema import ID, TEXT, URL
-from curate.stage import live_mask, mark_dropped
+from curate.stage import live_mask, mark_dropped, put_column
+from curate.text.lines import removed_lines
 from curate.urls import url_keys
 
 
@@ -203,8 +204,13 @@ class LineDedup(DedupStage):
 
     Lines are compared by their words (case and punctuation ignored); lines with fewer
     than ``min_words`` words are left alone.  Drops: documents left with no text
-    (``all_lines_duplicated``).  Adds ``duplicate_lines_removed``.  CCNet (Wenzek et al.,
-    2020) removes repeated paragraphs this way; C4 removes repeated spans.
+    (``all_lines_duplicated``).  Adds ``duplicate_lines_removed`` and
+    ``line_dedup_removed_lines`` (``list<struct<line: int32, text: large_string>>``: a
+    document's first ``record_removed_lines`` (50) removed lines, each as ``line``, its
+    index among the document's lines as split here (at ``\n``), and ``text``, the line
+    cut to ``removed_line_chars`` (500) characters; an empty list when none was removed
+    or ``record_removed_lines`` is 0), which ``curate report`` shows in place.  CCNet
+    (Wenzek et al., 2020) removes repeated paragraphs this way; C4 removes repeated spans.
     """
 
     name: ClassVar[str] = "line_dedup"
@@ -213,11 +219,15 @@ class LineDedup(DedupStage):
     max_documents: int = 10
     min_words: int = 1
     partitions: int | None = None
+    record_removed_lines: int = 50
+    removed_line_chars: int = 500
 
     def validate(self) -> None:
         super().validate()
         if self.max_documents < 1:
             raise ValueError("line_dedup: max_documents must be at least 1")
+        if self.record_removed_lines < 0 or self.removed_line_chars < 0:
+            raise ValueError("line_dedup: record_removed_lines and removed_line_chars must be at least 0")
 
     def compute(
         self, files: list[str], reader_options: dict[str, Any], work: WorkDir, runner: TaskRunner, origin_keys: list[str] | None = None
@@ -252,6 +262,7 @@ class LineDedup(DedupStage):
         offsets = lines.offsets.to_numpy()
         doc = np.repeat(np.arange(len(table)), np.diff(offsets))
         removed = np.bincount(doc[repeated], minlength=len(table)).astype(np.int64)
+        recorded = removed_lines(lines.flatten(), doc, repeated, len(table), self.record_removed_lines, self.removed_line_chars)
         keep = ~repeated
         new_offsets = np.concatenate([[0], np.cumsum(np.bincount(doc[keep], minlength=len(table)))]).astype(np.int32)
         kept_lines = pa.ListArray.from_arrays(pa.array(new_offsets), lines.flatten().filter(pa.array(keep)))
@@ -262,5 +273,6 @@ class LineDedup(DedupStage):
         idx = table.schema.get_field_index("duplicate_lines_removed")
         column = pa.array(removed)
         table = table.set_column(idx, "duplicate_lines_removed", column) if idx >= 0 else table.append_column("duplicate_lines_removed", column)
+        table = put_column(table, "line_dedup_removed_lines", recorded)
         empty = pc.and_(pc.greater(pa.array(removed), 0), pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(text)), 0))
         return mark_dropped(table, pc.if_else(empty, pa.scalar(self.reason), pa.scalar(None, pa.string())))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from curate.report.data import reason_anchor
+
 KEPT_COLOR = "#4c78a8"
 DROPPED_COLOR = "#e45756"
 WIDTH = 520
@@ -11,17 +13,19 @@ HEIGHT = 200
 
 
 def funnel_chart(funnel: list[dict[str, Any]]) -> dict[str, Any]:
-    """A stacked bar per stage: the rows it passed on, and the rows it dropped per reason."""
+    """A stacked bar per stage: the rows it passed on, and the rows it dropped per reason (each
+    with ``anchor``, the id of that reason's examples, which a click on the bar opens)."""
     values: list[dict[str, Any]] = []
     for stage in funnel:
         values.append({"stage": stage["stage"], "part": "passed on", "rows": stage["rows_out"]})
         for reason, n in stage["dropped"].items():
-            values.append({"stage": stage["stage"], "part": f"dropped: {reason}", "rows": n})
+            values.append({"stage": stage["stage"], "part": f"dropped: {reason}", "rows": n,
+                           "anchor": reason_anchor(stage["stage"], reason)})
     return {
         "description": "documents per stage",
         "data": {"values": values},
         "width": WIDTH,
-        "mark": "bar",
+        "mark": {"type": "bar", "cursor": "pointer"},
         "encoding": {
             "y": {"field": "stage", "type": "nominal", "sort": [stage["stage"] for stage in funnel], "title": None},
             "x": {"field": "rows", "type": "quantitative", "stack": "zero", "title": "documents"},
@@ -59,22 +63,33 @@ def histogram_chart(title: str, bins: list[dict[str, Any]], thresholds: list[dic
     return {"description": title, "width": WIDTH, "height": HEIGHT, "layer": layers}
 
 
+RULE_ALONE = "this rule alone (documents that reached its stage)"
+WHOLE_PIPELINE = "whole pipeline (all documents; only those no other rule dropped move)"
+
+
 def whatif_chart(column: str, whatif: dict[str, Any]) -> dict[str, Any]:
-    """The kept fraction as the threshold moves (a line), with the threshold as it ran (a rule)."""
+    """The kept fraction as the threshold moves, for the rule alone (``curve``) and for the
+    whole output (``pipeline_curve``, when there is one): two lines with a legend, and the
+    threshold as it ran (a rule)."""
+    values = [{**p, "curve": RULE_ALONE} for p in whatif["curve"]]
+    values += [{**p, "curve": WHOLE_PIPELINE} for p in whatif.get("pipeline_curve") or []]
     return {
         "description": f"what-if {whatif['stage']}.{whatif['setting']}",
         "width": WIDTH,
         "height": HEIGHT,
         "layer": [
             {
-                "data": {"values": whatif["curve"]},
+                "data": {"values": values},
                 "mark": {"type": "line", "point": False},
                 "encoding": {
                     "x": {"field": "threshold", "type": "quantitative",
                           "title": f"{whatif['stage']}.{whatif['setting']} ({whatif['direction']} on {column})"},
-                    "y": {"field": "kept_fraction", "type": "quantitative", "title": "kept fraction at this stage",
+                    "y": {"field": "kept_fraction", "type": "quantitative", "title": "kept fraction",
                           "scale": {"domain": [0, 1]}, "axis": {"format": "%"}},
-                    "tooltip": [{"field": "threshold", "type": "quantitative"},
+                    "color": {"field": "curve", "type": "nominal", "title": None,
+                              "scale": {"domain": [RULE_ALONE, WHOLE_PIPELINE], "range": [KEPT_COLOR, DROPPED_COLOR]},
+                              "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 0}},
+                    "tooltip": [{"field": "curve"}, {"field": "threshold", "type": "quantitative"},
                                 {"field": "kept_fraction", "type": "quantitative", "format": ".1%"}],
                 },
             },

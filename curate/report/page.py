@@ -20,15 +20,39 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .grid { display: flex; flex-wrap: wrap; gap: 1.5em; } .chart { min-height: 60px; }
 pre.doc { white-space: pre-wrap; background: #f6f6f6; padding: 0.6em; max-height: 18em; overflow: auto; }
 .note { color: #666; font-size: 0.9em; }
+del.removed { color: #b00020; background: #e8e8e8; text-decoration: line-through; }
 """
 
-# Renders every <div class="chart" data-spec="ID"> with its spec from the JSON block.
+# Renders every <div class="chart" data-spec="ID"> with its spec from the JSON block; opens
+# the <details> an #anchor link (or a chart mark whose datum has an "anchor") points to.
+# Without scripts the links are plain #anchor links.
 EMBED = """
 (function () {
+  function openAnchor(id) {
+    var el = id ? document.getElementById(id) : null;
+    if (el && el.tagName === "DETAILS") { el.open = true; }
+    return el;
+  }
+  function fragment(text) {
+    try { return decodeURIComponent(text.slice(1)); } catch (e) { return text.slice(1); }
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[href^='#']") : null;
+    if (link) { openAnchor(fragment(link.getAttribute("href"))); }
+  });
+  window.addEventListener("hashchange", function () { openAnchor(fragment(location.hash)); });
+  if (location.hash) { openAnchor(fragment(location.hash)); }
   var specs = JSON.parse(document.getElementById("curate-specs").textContent);
   document.querySelectorAll("div.chart[data-spec]").forEach(function (el) {
     var spec = specs[el.getAttribute("data-spec")];
-    if (spec) { vegaEmbed(el, spec, {mode: "vega-lite", renderer: "svg", actions: false}); }
+    if (!spec) { return; }
+    vegaEmbed(el, spec, {mode: "vega-lite", renderer: "svg", actions: false}).then(function (result) {
+      result.view.addEventListener("click", function (event, item) {
+        var id = item && item.datum ? item.datum.anchor : null;
+        var target = openAnchor(id);
+        if (target) { location.hash = id; target.scrollIntoView(); }
+      });
+    });
   });
 })();
 """
@@ -55,6 +79,17 @@ def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+class Html(str):
+    """Markup already built from escaped parts (:func:`esc`): :func:`table` puts it in a cell as
+    it is; every other value is escaped."""
+
+
+def link(anchor: str, text: Any) -> Html:
+    """An ``#anchor`` link (a plain fragment link; the page's script also opens a
+    ``<details>`` target) with ``text`` escaped."""
+    return Html(f'<a class="reason" href="#{esc(anchor)}">{esc(text)}</a>')
+
+
 def _number(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.3f}"
@@ -62,11 +97,13 @@ def _number(value: Any) -> str:
 
 
 def table(header: list[str], rows: list[list[Any]], numeric: set[int] | None = None) -> str:
-    """An HTML table; every cell escaped, columns in ``numeric`` right-aligned."""
+    """An HTML table; every cell escaped (an :class:`Html` cell is put in as it is), columns in
+    ``numeric`` right-aligned."""
     numeric = numeric or set()
     head = "".join(f'<th{" class=n" if i in numeric else ""}>{esc(h)}</th>' for i, h in enumerate(header))
     body = "".join(
-        "<tr>" + "".join(f'<td class="n">{_number(c)}</td>' if i in numeric else f"<td>{esc(c)}</td>"
+        "<tr>" + "".join(f'<td class="n">{_number(c)}</td>' if i in numeric
+                         else f"<td>{c if isinstance(c, Html) else esc(c)}</td>"
                          for i, c in enumerate(row)) + "</tr>"
         for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -77,10 +114,44 @@ def chart(spec_id: str) -> str:
     return f'<div class="chart" data-spec="{esc(spec_id)}"></div>'
 
 
+def _removed_legend(view: dict[str, Any]) -> str:
+    """What the struck-through lines of a document are (escaped)."""
+    parts = []
+    for s in view["stages"]:
+        part = f"{s['removed']:,} removed by {esc(s['stage'])}"
+        if s["removed"] > s["recorded"]:
+            part += f" ({s['removed'] - s['recorded']:,} not recorded, not shown)"
+        parts.append(part)
+    note = "Lines struck through were removed: " + "; ".join(parts) + "."
+    if view.get("hidden"):
+        note += f" {view['hidden']:,} more removed lines not shown here (display limit)."
+    if not view["in_place"]:
+        note += " Their place in the text is not known: they are listed below it."
+    return f'<div class="note">{note}</div>'
+
+
+def _segments(segments: list[dict[str, Any]]) -> str:
+    """Lines joined by newlines, each escaped; removed ones struck through."""
+    return "\n".join(
+        esc(s["text"]) if s.get("removed_by") is None
+        else f'<del class="removed" title="removed by {esc(s["removed_by"])}">{esc(s["text"])}</del>'
+        for s in segments)
+
+
 def document(doc: dict[str, Any]) -> str:
-    """One example document: its id, url (as text, not a link) and text, all escaped."""
-    meta = " | ".join(f"{esc(k)}: {esc(v)}" for k, v in doc.items() if k != "text" and v is not None)
-    return f'<div class="example"><div class="note">{meta}</div><pre class="doc">{esc(doc.get("text"))}</pre></div>'
+    """One example document: its id, url (as text, not a link) and text, all escaped.  With
+    ``removed_lines`` (see :func:`curate.report.data._documents`), the lines that line-level
+    stages removed are struck through in place (or listed below the text when their place
+    is not known), with a note saying which stage removed how many."""
+    meta = " | ".join(f"{esc(k)}: {esc(v)}" for k, v in doc.items()
+                      if k not in ("text", "removed_lines") and v is not None)
+    view = doc.get("removed_lines")
+    if not view:
+        return f'<div class="example"><div class="note">{meta}</div><pre class="doc">{esc(doc.get("text"))}</pre></div>'
+    body = _segments(view["segments"]) + ("..." if view.get("cut") else "")
+    unplaced = f'<pre class="doc">{_segments(view["unplaced"])}</pre>' if view.get("unplaced") else ""
+    return (f'<div class="example"><div class="note">{meta}</div>{_removed_legend(view)}'
+            f'<pre class="doc">{body}</pre>{unplaced}</div>')
 
 
 def page(title: str, sections: list[str], specs: dict[str, Any], data: dict[str, Any], bundle: str) -> str:

@@ -38,6 +38,36 @@ THRESHOLDS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+# stage -> setting -> the reason a document gets when that rule is the first it fails
+# (``first_failure`` in the filters); the n-gram pairs of gopher_repetition are added below.
+REASONS: dict[str, dict[str, str]] = {
+    "language_filter": {"min_score": "low_language_score"},
+    "gopher_quality": {
+        "min_doc_words": "gopher:too_few_words",
+        "max_doc_words": "gopher:too_many_words",
+        "min_avg_word_length": "gopher:mean_word_length_too_low",
+        "max_avg_word_length": "gopher:mean_word_length_too_high",
+        "max_bullet_lines_ratio": "gopher:too_many_bullet_lines",
+        "max_ellipsis_lines_ratio": "gopher:too_many_ellipsis_lines",
+        "min_alpha_words_ratio": "gopher:too_few_alpha_words",
+        "min_stop_words": "gopher:too_few_stop_words",
+    },
+    "gopher_repetition": {
+        "dup_line_frac": "gopher:dup_line_frac",
+        "dup_para_frac": "gopher:dup_para_frac",
+        "dup_line_char_frac": "gopher:dup_line_char_frac",
+        "dup_para_char_frac": "gopher:dup_para_char_frac",
+    },
+    "c4_quality": {"min_num_sentences": "c4:too_few_sentences"},
+    "fineweb_quality": {
+        "line_punct_thr": "fineweb:line_punct_ratio",
+        "short_line_thr": "fineweb:short_line_ratio",
+        "char_duplicates_ratio": "fineweb:char_dup_ratio",
+        "new_line_ratio": "fineweb:list_ratio",
+    },
+}
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -45,8 +75,9 @@ def _number(value: Any) -> bool:
 def thresholds_from_manifest(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     """The thresholds of the pipeline as it ran (``manifest["pipeline"]["stages"]``): one dict
     per mapped numeric setting, with ``stage`` (its label, else its name), ``position`` (index
-    among the stages), ``setting``, ``column``, ``direction`` and ``value``.  Empty when the
-    manifest records no pipeline."""
+    among the stages), ``setting``, ``column``, ``direction``, ``value`` and ``reason`` (the
+    reject reason of that rule, None where unknown).  Empty when the manifest records no
+    pipeline."""
     out: list[dict[str, Any]] = []
     stages = (manifest.get("pipeline") or {}).get("stages") or []
     for position, entry in enumerate(stages):
@@ -56,6 +87,7 @@ def thresholds_from_manifest(manifest: dict[str, Any]) -> list[dict[str, Any]]:
         settings = settings or {}
         label = settings.get("label") or name
         found: list[tuple[str, str, str, Any]] = []
+        reasons = dict(REASONS.get(name, {}))
         for setting, (column, direction) in THRESHOLDS.get(name, {}).items():
             found.append((setting, column, direction, settings.get(setting)))
         if name == "gopher_repetition":  # [[n, fraction], ...] pairs
@@ -63,8 +95,9 @@ def thresholds_from_manifest(manifest: dict[str, Any]) -> list[dict[str, Any]]:
                 for pair in settings.get(key) or []:
                     if isinstance(pair, (list, tuple)) and len(pair) == 2:
                         found.append((f"{key}[{pair[0]}]", template.format(pair[0]), "max", pair[1]))
+                        reasons[f"{key}[{pair[0]}]"] = f"gopher:{key[:3]}_{pair[0]}_gram"
         for setting, column, direction, value in found:
             if _number(value):
                 out.append({"stage": label, "position": position, "setting": setting, "column": column,
-                            "direction": direction, "value": float(value)})
+                            "direction": direction, "value": float(value), "reason": reasons.get(setting)})
     return out

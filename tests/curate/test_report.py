@@ -72,6 +72,13 @@ def _json_block(page: str, block_id: str) -> dict:
     return json.loads(match.group(1))
 
 
+def _section(page: str, section_id: str) -> str:
+    """The HTML from the section's heading to the next h2 (or the first script element)."""
+    start = page.index(f'<h2 id="{section_id}">')
+    ends = [i for i in (page.find("<h2", start + 1), page.find("<script", start)) if i > 0]
+    return page[start:min(ends)]
+
+
 def _numeric_columns_with_values(directory: str) -> set[str]:
     columns: set[str] = set()
     for folder in ("data", "rejects"):
@@ -154,7 +161,9 @@ def test_document_text_is_escaped_and_runs_nothing(planted_output, tmp_path):
     page = path.read_text(encoding="utf-8")
     assert "alert(1)" in page and "kept-1" in page and "short-1" in page
     assert ATTACK not in page and "<img src=x" not in page
-    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # one kept, one dropped example
+    docs = re.findall(r'<pre class="doc">(.*?)</pre>', _section(page, "examples"), re.S)
+    assert sum("&lt;script&gt;alert(1)&lt;/script&gt;" in d for d in docs) == 2  # one kept, one dropped example
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in _section(page, "near-cut")  # snippets, escaped too
     # only the page's own four script elements
     assert len(re.findall(r"<script\b", page)) == 4
     assert len(re.findall(r"</script>", page, re.I)) == 4

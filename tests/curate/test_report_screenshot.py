@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import struct
 import subprocess
-import zlib
 from pathlib import Path
 
 import pytest
@@ -18,28 +16,13 @@ import pytest
 from curate.pipeline import load_pipeline
 from curate.report import write_report
 from curate.run import run_pipeline
+from tests.curate.browser import png_pixels
 
 pytest.importorskip("vl_convert")
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "pipelines" / "samples" / "commoncrawl-sample.warc.gz"
 PICTURE = REPO / "docs" / "report.png"
-
-
-def png_pixels(path: Path) -> tuple[int, int, bytes]:
-    """Width, height and the decompressed scanlines (filter bytes included) of a PNG."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
-    pos, idat, width, height = 8, b"", 0, 0
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            width, height = struct.unpack(">II", body[:8])
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    return width, height, zlib.decompress(idat)
 
 
 def test_the_readme_picture_is_a_screenshot_of_a_real_report(tmp_path, monkeypatch):
