@@ -152,12 +152,15 @@ def finish_run(run: Run, owner: Ownership, started: float) -> RunResult:
     pipeline, layout = run.pipeline, run.layout
     read_seconds = run.stage_seconds.get(READ_STAGE, 0.0)
     stats, written = compute_stats(layout, pipeline, READ_STAGE, run.stage_seconds, read_seconds, run.input_keys, run.reports_layout)
-    if run.global_summaries:
-        stats["dedup"] = run.global_summaries
-    for stage in pipeline.stages:  # figures a stage counts from the finished output
-        summarize = getattr(stage, "output_summary", None)
-        if summarize is not None:
-            stats.setdefault(getattr(stage, "summary_key", "stage_summaries"), {})[stage.stage_id] = summarize(layout)
+    summarized = {stage.stage_id: stage for stage in pipeline.stages if hasattr(stage, "output_summary")}
+    dedup = {name: figures for name, figures in run.global_summaries.items() if name not in summarized}
+    if dedup:
+        stats["dedup"] = dedup
+    for stage_id, stage in summarized.items():  # figures a stage counts from the finished output
+        figures = stage.output_summary(layout)  # type: ignore[attr-defined]
+        if stage_id in run.global_summaries:  # its global part's figures (decontaminate's partitioned join)
+            figures["global"] = run.global_summaries[stage_id]
+        stats.setdefault(getattr(stage, "summary_key", "stage_summaries"), {})[stage_id] = figures
     stats["seconds_this_run"] = round(time.time() - started, 3)
     stats[JSON_KEY] = owner.output_id
     layout.write_json(layout.path("stats.json"), stats)

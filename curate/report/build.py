@@ -21,6 +21,7 @@ from curate.report.data import (
     reason_anchor,
     report_data,
 )
+from curate.report.decontam_section import decontamination_section
 from curate.report.dedup_section import dedup_data, dedup_section
 from curate.report.diff_section import diff_section
 from curate.report.page import Html, chart, document, esc, link, page, table
@@ -178,6 +179,7 @@ def build_report(directory: str, max_rows: int = DEFAULT_MAX_ROWS, samples: int 
                 _origins_section(data, specs)]
     stats, manifest = _supported(OutputLayout(directory), directory)
     sections.append(dedup_section(dedup_data(directory, stats, manifest, max_rows, samples), specs))
+    sections.append(decontamination_section(stats, specs))
     if diff_with is not None:  # with --diff: A is this output, B the other run
         from curate.diff import diff_runs
 

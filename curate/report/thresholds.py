@@ -1,7 +1,7 @@
 """Which setting of which stage is a threshold on which score column.
 
 Only mappings read from the filters' code are listed (``filters/gopher.py``, ``c4.py``,
-``fineweb.py``, ``language.py``); a score without an entry gets no threshold on its chart
+``fineweb.py``, ``language.py``, ``books.py``); a score without an entry gets no threshold on its chart
 and no what-if curve.  ``"min"``: a document is dropped below the value; ``"max"``: above.
 """
 
@@ -35,6 +35,14 @@ THRESHOLDS: dict[str, dict[str, tuple[str, str]]] = {
         "char_duplicates_ratio": ("fineweb_char_dup_ratio", "max"),
         "new_line_ratio": ("fineweb_list_ratio", "max"),
     },
+    "book_quality": {
+        "min_words": ("book_word_count", "min"),
+        "max_symbol_ratio": ("book_symbol_ratio", "max"),
+        "min_plain_word_ratio": ("book_plain_word_ratio", "min"),
+        "min_mean_word_length": ("book_mean_word_length", "min"),
+        "max_mean_word_length": ("book_mean_word_length", "max"),
+        "max_garbage_line_ratio": ("book_garbage_line_ratio", "max"),
+    },
 }
 
 
@@ -64,6 +72,14 @@ REASONS: dict[str, dict[str, str]] = {
         "short_line_thr": "fineweb:short_line_ratio",
         "char_duplicates_ratio": "fineweb:char_dup_ratio",
         "new_line_ratio": "fineweb:list_ratio",
+    },
+    "book_quality": {
+        "min_words": "book_quality:too_few_words",
+        "max_symbol_ratio": "book_quality:symbol_ratio",
+        "min_plain_word_ratio": "book_quality:plain_word_ratio",
+        "min_mean_word_length": "book_quality:mean_word_length",
+        "max_mean_word_length": "book_quality:mean_word_length",
+        "max_garbage_line_ratio": "book_quality:garbage_lines",
     },
 }
 
