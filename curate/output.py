@@ -55,6 +55,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -163,12 +164,18 @@ class OutputLayout(Folder):
             return None
         return pa.concat_tables(tables, promote_options="permissive")
 
-    def write_parquet(self, directory: str, name: str, table: pa.Table, config: OutputConfig) -> str:
+    def write_parquet(self, directory: str, name: str, table: pa.Table, config: OutputConfig,
+                      metadata: dict[bytes, bytes] | None = None) -> str:
+        """Write ``table`` as ``directory/name`` atomically, tagged with the output id and
+        ``metadata`` in its footer."""
         final = f"{directory}/{name}"
         tmp = f"{directory}/{tmp_name(name, self.owner_id)}"
+        table = tagged(table, self.owner_id)
+        if metadata:
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
         with self.fs.open(tmp, "wb") as f:
             pq.write_table(
-                tagged(table, self.owner_id),
+                table,
                 f,
                 compression=config.compression,
                 compression_level=config.compression_level,
@@ -360,9 +367,37 @@ def write_parts(layout: OutputLayout, table: pa.Table, config: OutputConfig) -> 
             else:
                 out = conform(_rejects_table(rows, config.rejects), layout.rejects_schema)
             out = _normalise_types(out)
-            path = layout.write_parquet(directory, f"part-{key}-{uid}.parquet", out, config)
+            path = layout.write_parquet(directory, f"part-{key}-{uid}.parquet", out, config,
+                                        {TEXT_BYTES_KEY: json.dumps(text_bytes(rows, kind)).encode()})
             written.append({"kind": kind, "path": path, "input": key, "rows": rows.num_rows})
     return written
+
+
+# Footer key of a part file's text bytes (see text_bytes).
+TEXT_BYTES_KEY = b"curate.text_bytes"
+
+
+def text_bytes(rows: pa.Table, kind: str) -> Any:
+    """Bytes of the rows as written (their UTF-8 text; a raw record without text yet, its
+    payload): an int for kept rows; for rejected rows a
+    ``{"stage\treason": bytes}`` dict, each rejected row's text as it was when dropped
+    (counted before ``rejects: minimal`` drops the text)."""
+    def sizes(column: str) -> Any:  # null where the value is null (an all-null column too)
+        values = rows[column]
+        if pa.types.is_null(values.type):
+            return pa.nulls(rows.num_rows, pa.int64())
+        return pc.binary_length(values).cast(pa.int64())
+
+    lengths: Any = pa.array(np.zeros(rows.num_rows, np.int64))
+    if PAYLOAD in rows.column_names:  # a raw record that never got text: its payload's size
+        lengths = pc.coalesce(sizes(PAYLOAD), lengths)
+    if TEXT in rows.column_names:
+        lengths = pc.coalesce(sizes(TEXT), lengths)
+    if kind == "data":
+        return int(pc.sum(lengths).as_py() or 0)
+    keys = pc.binary_join_element_wise(pc.fill_null(rows[DROPPED_BY], ""), pc.fill_null(rows[REASON], ""), "\t")
+    grouped = pa.table({"key": keys, "bytes": lengths}).group_by("key").aggregate([("bytes", "sum")])
+    return dict(zip(grouped["key"].to_pylist(), (int(b) for b in grouped["bytes_sum"].to_pylist())))
 
 
 def rows_per_input(layout: OutputLayout) -> tuple[dict[str, int], list[dict[str, Any]]]:
@@ -379,11 +414,15 @@ def rows_per_input(layout: OutputLayout) -> tuple[dict[str, int], list[dict[str,
             with layout.fs.open(path, "rb") as f:
                 parquet = pq.ParquetFile(f)
                 rows = parquet.metadata.num_rows
-                owner = (parquet.schema_arrow.metadata or {}).get(PARQUET_KEY)
+                metadata = parquet.schema_arrow.metadata or {}
+                owner = metadata.get(PARQUET_KEY)
             if layout.owner_id and (owner or b"").decode() != layout.owner_id:
                 continue
             counts[key] = counts.get(key, 0) + rows
-            files.append({"kind": kind, "path": path, "input": key, "rows": rows})
+            entry = {"kind": kind, "path": path, "input": key, "rows": rows}
+            if TEXT_BYTES_KEY in metadata:  # parts written by curate before 0.x carry none
+                entry["text_bytes"] = json.loads(metadata[TEXT_BYTES_KEY])
+            files.append(entry)
     return counts, files
 
 

@@ -28,6 +28,21 @@ def drop_counts(layout: OutputLayout, files: list[dict[str, Any]]) -> dict[tuple
     return counts
 
 
+def dropped_text_bytes(files: list[dict[str, Any]]) -> dict[tuple[str, str], int] | None:
+    """Text bytes of the rejected rows per (stage, reason), from the part files' footers;
+    None when a part file does not record them (written by an older curate)."""
+    if any("text_bytes" not in f for f in files):
+        return None
+    out: dict[tuple[str, str], int] = {}
+    for f in files:
+        if f["kind"] != "rejects":
+            continue
+        for key, n in f["text_bytes"].items():
+            stage, _, reason = key.partition("\t")
+            out[(stage, reason)] = out.get((stage, reason), 0) + int(n)
+    return out
+
+
 def compute_stats(
     layout: OutputLayout,
     pipeline: Pipeline,
@@ -38,7 +53,12 @@ def compute_stats(
     reports_layout: OutputLayout | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """``reports_layout``: where the readers' reports are (a pipeline with global stages
-    reads its inputs in its first phase, whose folder is not the final output)."""
+    reads its inputs in its first phase, whose folder is not the final output).
+
+    Sizes, where every part file records them (see :func:`curate.output.text_bytes`): per
+    stage ``bytes_dropped`` and ``dropped_bytes`` (per reason), the documents' bytes as they
+    were when dropped; ``text_bytes``: kept and rejected bytes.  Bytes in and out of a stage
+    are not recorded: stages change the text (extraction, line removal, masking)."""
     reports = load_reports(reports_layout or layout)
     _, files = rows_per_input(layout)
     drops = drop_counts(layout, files)
@@ -52,6 +72,13 @@ def compute_stats(
         total_rows += report.rows
         for t, n in report.records_by_type.items():
             records_by_type[t] = records_by_type.get(t, 0) + n
+
+    byte_drops = dropped_text_bytes(files)
+
+    def dropped_bytes(stage_id: str) -> dict[str, int] | None:
+        if byte_drops is None:
+            return None
+        return {r: n for (s, r), n in sorted(byte_drops.items(), key=lambda x: -x[1]) if s == stage_id}
 
     def dropped_by(stage_id: str) -> dict[str, int]:
         return dict(sorted(((r, n) for (s, r), n in drops.items() if s == stage_id), key=lambda x: -x[1]))
@@ -71,6 +98,10 @@ def compute_stats(
             "seconds": round(read_seconds, 3),
         }
     )
+    if byte_drops is not None:
+        reader_bytes = dropped_bytes(reader_name) or {}
+        stages[-1]["dropped_bytes"] = reader_bytes
+        stages[-1]["bytes_dropped"] = sum(reader_bytes.values())
     for stage in pipeline.stages:
         dropped = dropped_by(stage.stage_id)
         out = alive - sum(dropped.values())
@@ -84,6 +115,10 @@ def compute_stats(
                 "seconds": round(stage_seconds.get(stage.stage_id, 0.0), 3),
             }
         )
+        if byte_drops is not None:
+            per_reason = dropped_bytes(stage.stage_id) or {}
+            stages[-1]["dropped_bytes"] = per_reason
+            stages[-1]["bytes_dropped"] = sum(per_reason.values())
         alive = out
     kept = sum(f["rows"] for f in files if f["kind"] == "data")
     rejected = sum(f["rows"] for f in files if f["kind"] == "rejects")
@@ -99,6 +134,9 @@ def compute_stats(
         "stages": stages,
         "damaged_inputs": damaged,
     }
+    if byte_drops is not None:  # UTF-8 bytes of text: kept, and rejected as it was when dropped
+        stats["text_bytes"] = {"kept": sum(f["text_bytes"] for f in files if f["kind"] == "data"),
+                               "rejected": sum(byte_drops.values())}
     if kept != alive:
         stats["warning"] = f"kept rows on disk ({kept}) differ from the stage accounting ({alive})"
     return stats, files

@@ -34,7 +34,7 @@ SAMPLE_TEXT_CHARS = 1000
 NEAR_CUT = 3
 SNIPPET_CHARS = 240
 # Funnel figures shown when stats.json records them per stage.
-FUNNEL_EXTRAS = ("bytes_in", "bytes_out", "tokens_in", "tokens_out")
+FUNNEL_EXTRAS = ("bytes_dropped", "bytes_in", "bytes_out", "tokens_in", "tokens_out")
 # Columns that name where a document came from: books (input file, title) and code (repository).
 ORIGIN_COLUMNS = ["source", "title", "repo"]
 # Sources (input files, repositories, languages) listed per table, most documents first.

@@ -200,9 +200,9 @@ def test_bytes_are_shown_where_stats_json_records_them(constructed: str, sample_
     page = build_report(constructed)
     funnel = _section(page, "funnel")
     assert "<th class=n>bytes in</th>" in funnel and "12,345" in funnel and "10,000" in funnel
-    assert "does not record tokens in, tokens out per stage" in funnel
+    assert "tokens in, tokens out per stage" in funnel
     plain = _section(build_report(sample_output, max_rows=100), "funnel")
-    assert "bytes in</th>" not in plain
+    assert "bytes in</th>" not in plain and "<th class=n>bytes dropped</th>" in plain
     assert "does not record bytes in, bytes out, tokens in, tokens out per stage" in plain
 
 
