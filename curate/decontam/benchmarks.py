@@ -200,7 +200,9 @@ def _json_table(data: bytes, path: str) -> pa.Table:
         if text[0] == "[":
             records = json.loads(text)
         else:
-            records = [json.loads(line) for line in text.splitlines() if line.strip()]
+            # JSON Lines are split on "\n" only: str.splitlines would also split inside strings
+            # holding U+2028, U+0085 and the like (json.dumps(ensure_ascii=False) leaves them raw)
+            records = [json.loads(line) for line in text.split("\n") if line.strip()]
     except json.JSONDecodeError as exc:
         raise BenchmarkError(f"{path}: not JSON Lines ({exc}); benchmarks are .jsonl, .json or .parquet") from None
     if isinstance(records, dict):

@@ -230,6 +230,10 @@ def _match_kernel(data, offsets, classes, lower, widths, index, bitmap, shift,
     ends = np.empty(size, np.int64)
     found = 0
     smallest = widths.min()
+    largest = widths.max()
+    wanted = np.zeros(largest + 1, np.bool_)
+    for w in range(widths.shape[0]):
+        wanted[widths[w]] = True
     for d in range(offsets.shape[0] - 1):
         length = offsets[d + 1] - offsets[d]
         if length > size:
@@ -240,10 +244,18 @@ def _match_kernel(data, offsets, classes, lower, widths, index, bitmap, shift,
         nw = _word_spans(data, offsets[d], offsets[d + 1], classes, lower, hashes, starts, ends)
         n_words[d] = nw
         n_ngrams[d] = nw - smallest + 1 if nw >= smallest else 0
-        for w in range(widths.shape[0]):
-            width = widths[w]
-            for s in range(nw - width + 1):
-                h = _ngram_hash(hashes, s, width)
+        # every width from one start in one pass: the hash of s..s+j rolls into that of
+        # s..s+j+1 (the hash of _ngram_hash, without recomputing it for each width)
+        for s in range(nw - smallest + 1):
+            top = min(largest, nw - s)
+            rolled = hashes[s]
+            for j in range(top):
+                if j > 0:
+                    rolled = ((rolled << np.uint64(17)) | (rolled >> np.uint64(47))) ^ hashes[s + j]
+                width = j + 1
+                if not wanted[width]:
+                    continue
+                h = _mix(rolled ^ (np.uint64(width) * np.uint64(0x9E3779B97F4A7C15)))
                 slot = h >> shift
                 if (bitmap[slot >> np.uint64(6)] >> (slot & np.uint64(63))) & np.uint64(1) == 0:
                     continue
