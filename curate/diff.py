@@ -40,7 +40,10 @@ class RunOutput:
         if not self.layout.exists():
             raise ValueError(f"{directory}: no such directory; {EXPECTED}")
         self.manifest = self._read_json("manifest.json")
-        if str(self.manifest.get("format", "")).startswith("curate.tokenized/"):
+        tokenized = str(self.manifest.get("format", "")).startswith("curate.tokenized/")
+        stats = self.layout.read_json_file("stats.json") if tokenized else None
+        if tokenized and not (isinstance(stats, dict) and isinstance(stats.get("stages"), list)):
+            # a run with output.tokenized has its curation (stats.json, data/, rejects/) too
             raise ValueError(f"{directory} is a tokenized (or mixture) output; curate diff compares outputs of "
                              "'curate run' (data/, rejects/, stats.json)")
         self.stats = self._read_json("stats.json")

@@ -317,6 +317,11 @@ def test_a_run_with_output_tokenized_shows_its_curation_and_its_shards(shared_da
     specs = _json_block(page, "curate-specs")
     assert {"funnel", "tokens-per-shard", "tokens-per-source"} <= set(specs)
     assert page.count("<h1>") == 1
+    # curate diff compares its curation with another run's (here itself: nothing differs)
+    from curate.diff import diff_runs
+
+    same = diff_runs(out, out)
+    assert same["counts"]["kept_both"] == stats["documents"]["kept"] and same["counts"]["jaccard"] == 1.0
 
 
 # -- in a browser ----------------------------------------------------------------------------
