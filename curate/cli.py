@@ -55,25 +55,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if result.stats.get("warning") is None else 1
 
 
-def _cmd_dedup(args: argparse.Namespace) -> int:
+def _run_one_stage(args: argparse.Namespace, name: str, settings: dict[str, Any], pipeline_name: str) -> int:
+    """Run the stage ``name`` (its ``settings`` that are not None) over a Parquet / JSONL
+    dataset, the way the standalone commands (dedup, decontaminate) do."""
     from curate.config import ExecutionConfig, InputConfig
     from curate.pipeline import Pipeline
     from curate.registry import build_stage
     from curate.run import run_pipeline
 
-    options = {"text_field": args.text_field, "id_field": args.id_field, "fields": ["*"]}
-    if args.method == "minhash":
-        settings = {
-            "threshold": args.threshold, "num_perm": args.num_perm, "ngram": args.ngram, "bands": args.bands,
-            "rows": args.rows, "verify": args.verify, "keep": args.keep, "index": args.index, "seed": args.seed,
-        }
-        stage = build_stage("minhash_dedup", {k: v for k, v in settings.items() if v is not None})
-    else:
-        stage = build_stage("exact_dedup", {"key": args.method, "keep": args.keep})
+    stage = build_stage(name, {k: v for k, v in settings.items() if v is not None})
     pipeline = Pipeline(
         stages=[stage],
-        name=f"dedup-{args.method}",
-        input=InputConfig(format=args.format, options=options),
+        name=pipeline_name,
+        input=InputConfig(format=args.format, options={"text_field": args.text_field, "id_field": args.id_field, "fields": ["*"]}),
         execution=ExecutionConfig(num_cpus=args.num_cpus),
     )
     run_pipeline(
@@ -84,32 +78,24 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_decontaminate(args: argparse.Namespace) -> int:
-    from curate.config import ExecutionConfig, InputConfig
-    from curate.pipeline import Pipeline
-    from curate.registry import build_stage
-    from curate.run import run_pipeline
+def _cmd_dedup(args: argparse.Namespace) -> int:
+    if args.method == "minhash":
+        settings = {
+            "threshold": args.threshold, "num_perm": args.num_perm, "ngram": args.ngram, "bands": args.bands,
+            "rows": args.rows, "verify": args.verify, "keep": args.keep, "index": args.index, "seed": args.seed,
+        }
+        return _run_one_stage(args, "minhash_dedup", settings, f"dedup-{args.method}")
+    return _run_one_stage(args, "exact_dedup", {"key": args.method, "keep": args.keep}, f"dedup-{args.method}")
 
-    options = {"text_field": args.text_field, "id_field": args.id_field, "fields": ["*"]}
+
+def _cmd_decontaminate(args: argparse.Namespace) -> int:
     settings = {
         "benchmarks": args.benchmarks, "index": args.index, "ngram": args.ngram, "min_ngram": args.min_ngram,
         "policy": args.policy, "min_matches": args.min_matches, "margin_chars": args.margin_chars,
         "min_remaining_chars": args.min_remaining_chars, "max_pieces": args.max_pieces,
         "broadcast_max_mb": args.broadcast_max_mb,
     }
-    stage = build_stage("decontaminate", {k: v for k, v in settings.items() if v is not None})
-    pipeline = Pipeline(
-        stages=[stage],
-        name="decontaminate",
-        input=InputConfig(format=args.format, options=options),
-        execution=ExecutionConfig(num_cpus=args.num_cpus),
-    )
-    run_pipeline(
-        pipeline, inputs=args.input, output=args.output, executor=args.executor,
-        ray_address=args.ray_address, overwrite=args.overwrite, progress=_progress_view(args),
-        allow_other_files=args.allow_other_files,
-    )
-    return 0
+    return _run_one_stage(args, "decontaminate", settings, "decontaminate")
 
 
 def _cmd_tokenize(args: argparse.Namespace) -> int:

@@ -92,6 +92,15 @@ def _word_spans(data, start, end, classes, lower, hashes, starts, ends):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _room(length, hashes, starts, ends):
+    """Word buffers (hashes, starts, ends) for a text of ``length`` bytes: the given ones,
+    or larger ones when they are too small (a text has at most one word per byte)."""
+    if length > hashes.shape[0]:
+        return np.empty(length, np.uint64), np.empty(length, np.int64), np.empty(length, np.int64)
+    return hashes, starts, ends
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _ngram_hash(words, s, width):
     h = words[s]
     for j in range(1, width):
@@ -101,34 +110,18 @@ def _ngram_hash(words, s, width):
 
 @njit(cache=True, nogil=True)
 def _word_counts_kernel(data, offsets, classes, lower, out):
-    size = 1024
-    hashes = np.empty(size, np.uint64)
-    starts = np.empty(size, np.int64)
-    ends = np.empty(size, np.int64)
+    hashes, starts, ends = _room(1024, np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.int64))
     for d in range(offsets.shape[0] - 1):
-        length = offsets[d + 1] - offsets[d]
-        if length > size:
-            size = length
-            hashes = np.empty(size, np.uint64)
-            starts = np.empty(size, np.int64)
-            ends = np.empty(size, np.int64)
+        hashes, starts, ends = _room(offsets[d + 1] - offsets[d], hashes, starts, ends)
         out[d] = _word_spans(data, offsets[d], offsets[d + 1], classes, lower, hashes, starts, ends)
 
 
 @njit(cache=True, nogil=True)
 def _item_ngrams_kernel(data, offsets, classes, lower, widths, out_hashes, out_items):
-    size = 1024
-    hashes = np.empty(size, np.uint64)
-    starts = np.empty(size, np.int64)
-    ends = np.empty(size, np.int64)
+    hashes, starts, ends = _room(1024, np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.int64))
     pos = 0
     for d in range(offsets.shape[0] - 1):
-        length = offsets[d + 1] - offsets[d]
-        if length > size:
-            size = length
-            hashes = np.empty(size, np.uint64)
-            starts = np.empty(size, np.int64)
-            ends = np.empty(size, np.int64)
+        hashes, starts, ends = _room(offsets[d + 1] - offsets[d], hashes, starts, ends)
         nw = _word_spans(data, offsets[d], offsets[d + 1], classes, lower, hashes, starts, ends)
         width = widths[d]
         if width <= 0 or nw < width:
@@ -142,18 +135,10 @@ def _item_ngrams_kernel(data, offsets, classes, lower, widths, out_hashes, out_i
 
 @njit(cache=True, nogil=True)
 def _doc_ngrams_kernel(data, offsets, classes, lower, widths, out_hashes, out_doc, out_start, out_width):
-    size = 1024
-    hashes = np.empty(size, np.uint64)
-    starts = np.empty(size, np.int64)
-    ends = np.empty(size, np.int64)
+    hashes, starts, ends = _room(1024, np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.int64))
     pos = 0
     for d in range(offsets.shape[0] - 1):
-        length = offsets[d + 1] - offsets[d]
-        if length > size:
-            size = length
-            hashes = np.empty(size, np.uint64)
-            starts = np.empty(size, np.int64)
-            ends = np.empty(size, np.int64)
+        hashes, starts, ends = _room(offsets[d + 1] - offsets[d], hashes, starts, ends)
         nw = _word_spans(data, offsets[d], offsets[d + 1], classes, lower, hashes, starts, ends)
         for w in range(widths.shape[0]):
             width = widths[w]
@@ -224,10 +209,7 @@ def _match_kernel(data, offsets, classes, lower, widths, index, bitmap, shift,
     every n-gram (at each of ``widths``) found in ``index``: document, first word, width
     and the index position of the hash's first entry.  Returns the number of matches,
     or -1 when more than ``limit`` were found (the caller grows the arrays and reruns)."""
-    size = 1024
-    hashes = np.empty(size, np.uint64)
-    starts = np.empty(size, np.int64)
-    ends = np.empty(size, np.int64)
+    hashes, starts, ends = _room(1024, np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.int64))
     found = 0
     smallest = widths.min()
     largest = widths.max()
@@ -235,12 +217,7 @@ def _match_kernel(data, offsets, classes, lower, widths, index, bitmap, shift,
     for w in range(widths.shape[0]):
         wanted[widths[w]] = True
     for d in range(offsets.shape[0] - 1):
-        length = offsets[d + 1] - offsets[d]
-        if length > size:
-            size = length
-            hashes = np.empty(size, np.uint64)
-            starts = np.empty(size, np.int64)
-            ends = np.empty(size, np.int64)
+        hashes, starts, ends = _room(offsets[d + 1] - offsets[d], hashes, starts, ends)
         nw = _word_spans(data, offsets[d], offsets[d + 1], classes, lower, hashes, starts, ends)
         n_words[d] = nw
         n_ngrams[d] = nw - smallest + 1 if nw >= smallest else 0
