@@ -269,6 +269,16 @@ def _execution_options(parser: argparse.ArgumentParser, output: bool) -> None:
         parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
 
 
+def _dataset_arguments(parser: argparse.ArgumentParser) -> None:
+    """The input and output of a command that runs one stage over a Parquet / JSONL dataset
+    (see :func:`_run_one_stage`)."""
+    parser.add_argument("input", nargs="+", help="Parquet or JSONL files, directories or globs (a curate output's data/ works)")
+    parser.add_argument("--output", "-o", required=True, help="output directory")
+    parser.add_argument("--format", default="auto", choices=["auto", "parquet", "jsonl"], help="input format (default: by file name)")
+    parser.add_argument("--text-field", default="text", help="column holding the text (default text)")
+    parser.add_argument("--id-field", default="id", help="column holding the document id (default id; derived from the row when absent)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="curate", description="Curate pre-training data on Ray.")
     parser.add_argument("--version", action="version", version=f"curate {__version__}")
@@ -291,8 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
         "writing the same layout as curate run: data/ (kept, with duplicate_cluster_id and "
         "duplicate_cluster_size), rejects/ (with duplicate_of), stats.json.",
     )
-    dedup.add_argument("input", nargs="+", help="Parquet or JSONL files, directories or globs (a curate output's data/ works)")
-    dedup.add_argument("--output", "-o", required=True, help="output directory")
+    _dataset_arguments(dedup)
     dedup.add_argument("--method", choices=["minhash", "text", "url"], default="minhash",
                        help="minhash: near duplicates (default); text: exact duplicates of normalised text; url: same URL")
     dedup.add_argument("--threshold", type=float, help="Jaccard similarity of 5-word shingle sets that makes a duplicate (default 0.8)")
@@ -304,9 +313,6 @@ def build_parser() -> argparse.ArgumentParser:
     dedup.add_argument("--keep", default="first", help="which document of a cluster stays: first (input order), longest, or score:COLUMN (highest)")
     dedup.add_argument("--index", nargs="+", help="earlier runs' dedup index folders (OUT/_curate/dedup/minhash_dedup): also drop documents that duplicate those")
     dedup.add_argument("--seed", type=int, help="seed of the MinHash permutations (default 1)")
-    dedup.add_argument("--format", default="auto", choices=["auto", "parquet", "jsonl"], help="input format (default: by file name)")
-    dedup.add_argument("--text-field", default="text", help="column holding the text (default text)")
-    dedup.add_argument("--id-field", default="id", help="column holding the document id (default id; derived from the row when absent)")
     _execution_options(dedup, output=True)
     dedup.set_defaults(func=_cmd_dedup)
 
@@ -319,8 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
         "them. Writes the layout of curate run: data/ (with contamination_* columns), rejects/, stats.json (documents "
         "and benchmark items touched per benchmark).",
     )
-    decont.add_argument("input", nargs="+", help="Parquet or JSONL files, directories or globs (a curate output's data/ works)")
-    decont.add_argument("--output", "-o", required=True, help="output directory")
+    _dataset_arguments(decont)
     decont.add_argument("--benchmarks", "-b", nargs="+", action="extend",
                         help="NAME=PATH#FIELD,FIELD (JSONL or Parquet files) or NAME=hf:DATASET[/CONFIG]@SPLIT#FIELDS "
                         "(Hugging Face datasets: a Hub name or a save_to_disk folder); without #FIELDS every string field")
@@ -338,9 +343,6 @@ def build_parser() -> argparse.ArgumentParser:
     decont.add_argument("--max-pieces", type=int, help="remove_spans: drop a document cut into more pieces (default 10)")
     decont.add_argument("--broadcast-max-mb", type=float, help="an index larger than this is joined by hash partition "
                         "instead of loaded in every worker (default 1024)")
-    decont.add_argument("--format", default="auto", choices=["auto", "parquet", "jsonl"], help="input format (default: by file name)")
-    decont.add_argument("--text-field", default="text", help="column holding the text (default text)")
-    decont.add_argument("--id-field", default="id", help="column holding the document id (default id; derived from the row when absent)")
     _execution_options(decont, output=True)
     decont.set_defaults(func=_cmd_decontaminate)
 

@@ -368,20 +368,21 @@ def write_parts(layout: OutputLayout, table: pa.Table, config: OutputConfig) -> 
                 out = conform(_rejects_table(rows, config.rejects), layout.rejects_schema)
             out = _normalise_types(out)
             path = layout.write_parquet(directory, f"part-{key}-{uid}.parquet", out, config,
-                                        {TEXT_BYTES_KEY: json.dumps(text_bytes(rows, kind)).encode()})
+                                        {SIZES_KEY: json.dumps(part_sizes(rows, kind)).encode()})
             written.append({"kind": kind, "path": path, "input": key, "rows": rows.num_rows})
     return written
 
 
-# Footer key of a part file's text bytes (see text_bytes).
-TEXT_BYTES_KEY = b"curate.text_bytes"
+# Footer key of what a part file holds (see part_sizes).
+SIZES_KEY = b"curate.sizes"
 
 
-def text_bytes(rows: pa.Table, kind: str) -> Any:
-    """Bytes of the rows as written (their UTF-8 text; a raw record without text yet, its
-    payload): an int for kept rows; for rejected rows a
-    ``{"stage\treason": bytes}`` dict, each rejected row's text as it was when dropped
-    (counted before ``rejects: minimal`` drops the text)."""
+def part_sizes(rows: pa.Table, kind: str) -> Any:
+    """What a part file records in its footer of the rows it holds, so that stats.json
+    needs no column of it: for kept rows, their bytes (UTF-8 text; a raw record without
+    text yet, its payload); for rejected rows, ``{"stage\treason": [rows, bytes]}``, each
+    row's bytes as it was when dropped (counted before ``rejects: minimal`` drops the
+    text)."""
     def sizes(column: str) -> Any:  # null where the value is null (an all-null column too)
         values = rows[column]
         if pa.types.is_null(values.type):
@@ -396,8 +397,9 @@ def text_bytes(rows: pa.Table, kind: str) -> Any:
     if kind == "data":
         return int(pc.sum(lengths).as_py() or 0)
     keys = pc.binary_join_element_wise(pc.fill_null(rows[DROPPED_BY], ""), pc.fill_null(rows[REASON], ""), "\t")
-    grouped = pa.table({"key": keys, "bytes": lengths}).group_by("key").aggregate([("bytes", "sum")])
-    return dict(zip(grouped["key"].to_pylist(), (int(b) for b in grouped["bytes_sum"].to_pylist())))
+    grouped = pa.table({"key": keys, "bytes": lengths}).group_by("key").aggregate([("bytes", "sum"), ("bytes", "count")])
+    return {k: [int(n), int(b)] for k, n, b in zip(grouped["key"].to_pylist(), grouped["bytes_count"].to_pylist(),
+                                                     grouped["bytes_sum"].to_pylist())}
 
 
 def rows_per_input(layout: OutputLayout) -> tuple[dict[str, int], list[dict[str, Any]]]:
@@ -420,8 +422,8 @@ def rows_per_input(layout: OutputLayout) -> tuple[dict[str, int], list[dict[str,
                 continue
             counts[key] = counts.get(key, 0) + rows
             entry = {"kind": kind, "path": path, "input": key, "rows": rows}
-            if TEXT_BYTES_KEY in metadata:  # parts written by curate before 0.x carry none
-                entry["text_bytes"] = json.loads(metadata[TEXT_BYTES_KEY])
+            if SIZES_KEY in metadata:  # parts written by an older curate carry none
+                entry["sizes"] = json.loads(metadata[SIZES_KEY])
             files.append(entry)
     return counts, files
 

@@ -139,9 +139,7 @@ def prepare_run(
         remove_scratch(layout, pipeline)
         owner.remove_owned()
     for stage in pipeline.stages:  # work a stage does once on the driver (decontaminate's index)
-        prepare = getattr(stage, "prepare", None)
-        if prepare is not None:
-            prepare(work_root(layout, pipeline))
+        stage.prepare(work_root(layout, pipeline))
     run = Run(pipeline=pipeline, output=output, files=files, fmt=fmt, reader=reader, reader_options=reader_options, layout=layout,
               executor=executor, ray_address=ray_address, progress=progress, fingerprint=_stage_fingerprint(pipeline))
     return run, owner
@@ -152,15 +150,19 @@ def finish_run(run: Run, owner: Ownership, started: float) -> RunResult:
     pipeline, layout = run.pipeline, run.layout
     read_seconds = run.stage_seconds.get(READ_STAGE, 0.0)
     stats, written = compute_stats(layout, pipeline, READ_STAGE, run.stage_seconds, read_seconds, run.input_keys, run.reports_layout)
-    summarized = {stage.stage_id: stage for stage in pipeline.stages if hasattr(stage, "output_summary")}
+    summarized = set()
+    for stage in pipeline.stages:  # figures a stage counts from the finished output
+        key = stage.summary_key
+        figures = stage.output_summary(layout) if key else None
+        if key is None or figures is None:
+            continue
+        summarized.add(stage.stage_id)
+        if stage.stage_id in run.global_summaries:  # its global part's figures (decontaminate's partitioned join)
+            figures["global"] = run.global_summaries[stage.stage_id]
+        stats.setdefault(key, {})[stage.stage_id] = figures
     dedup = {name: figures for name, figures in run.global_summaries.items() if name not in summarized}
     if dedup:
         stats["dedup"] = dedup
-    for stage_id, stage in summarized.items():  # figures a stage counts from the finished output
-        figures = stage.output_summary(layout)  # type: ignore[attr-defined]
-        if stage_id in run.global_summaries:  # its global part's figures (decontaminate's partitioned join)
-            figures["global"] = run.global_summaries[stage_id]
-        stats.setdefault(getattr(stage, "summary_key", "stage_summaries"), {})[stage_id] = figures
     stats["seconds_this_run"] = round(time.time() - started, 3)
     stats[JSON_KEY] = owner.output_id
     layout.write_json(layout.path("stats.json"), stats)

@@ -100,6 +100,8 @@ class Stage:
     # Optional packages the stage imports, as (module, extra) pairs: a missing one fails
     # validate() with "pip install 'curate[extra]'".
     requires: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # stats.json key under which the figures of output_summary go (None: the stage has none).
+    summary_key: ClassVar[str | None] = None
 
     label: str | None = None
 
@@ -125,6 +127,11 @@ class Stage:
         for module, extra in self.requires:
             require(module, extra=extra)
 
+    def prepare(self, work_root: str) -> None:
+        """Work done once, on the driver, after :meth:`validate` and before any worker
+        starts (``decontaminate`` builds its index here); ``work_root`` is the run's folder
+        for such state, on the output's filesystem.  Default: nothing."""
+
     def setup(self) -> None:
         """Load heavy state (models, lookup tables).  Called once per worker."""
 
@@ -136,6 +143,12 @@ class Stage:
         """What the stage makes of an empty batch: the run plans its output schemas from the
         columns this adds (see curate.output.plan_schemas).  Default: :meth:`process`."""
         return self.process(table)
+
+    def output_summary(self, layout: Any) -> dict[str, Any] | None:
+        """Figures the stage counts from the finished output (an
+        :class:`~curate.output.OutputLayout`), for ``stats.json[summary_key][stage_id]``.
+        Default: none."""
+        return None
 
     # -- helpers -------------------------------------------------------------------------
     @property

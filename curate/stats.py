@@ -15,32 +15,27 @@ from curate.schema import REJECT_DROPPED_BY, REJECT_REASON
 from curate.storage import read_parquet
 
 
-def drop_counts(layout: OutputLayout, files: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
-    counts: dict[tuple[str, str], int] = {}
-    for f in files:
-        if f["kind"] != "rejects":
-            continue
+def drops(layout: OutputLayout, files: list[dict[str, Any]]) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int] | None]:
+    """Rejected rows and their bytes per (stage, reason).  From the part files' footers
+    (:func:`curate.output.part_sizes`); an output with a part file written by an older
+    curate has its rejects' drop columns read instead, and no bytes (None)."""
+    rows: dict[tuple[str, str], int] = {}
+    sizes: dict[tuple[str, str], int] = {}
+    rejects = [f for f in files if f["kind"] == "rejects"]
+    if all("sizes" in f for f in files):
+        for f in rejects:
+            for key, (n, size) in f["sizes"].items():
+                stage, _, reason = key.partition("\t")
+                rows[(stage, reason)] = rows.get((stage, reason), 0) + int(n)
+                sizes[(stage, reason)] = sizes.get((stage, reason), 0) + int(size)
+        return rows, sizes
+    for f in rejects:
         table = read_parquet(layout.fs, f["path"], [REJECT_DROPPED_BY, REJECT_REASON])
         grouped = table.group_by([REJECT_DROPPED_BY, REJECT_REASON]).aggregate([([], "count_all")])
         for row in grouped.to_pylist():
             key = (row[REJECT_DROPPED_BY], row[REJECT_REASON])
-            counts[key] = counts.get(key, 0) + row["count_all"]
-    return counts
-
-
-def dropped_text_bytes(files: list[dict[str, Any]]) -> dict[tuple[str, str], int] | None:
-    """Text bytes of the rejected rows per (stage, reason), from the part files' footers;
-    None when a part file does not record them (written by an older curate)."""
-    if any("text_bytes" not in f for f in files):
-        return None
-    out: dict[tuple[str, str], int] = {}
-    for f in files:
-        if f["kind"] != "rejects":
-            continue
-        for key, n in f["text_bytes"].items():
-            stage, _, reason = key.partition("\t")
-            out[(stage, reason)] = out.get((stage, reason), 0) + int(n)
-    return out
+            rows[key] = rows.get(key, 0) + row["count_all"]
+    return rows, None
 
 
 def compute_stats(
@@ -55,13 +50,13 @@ def compute_stats(
     """``reports_layout``: where the readers' reports are (a pipeline with global stages
     reads its inputs in its first phase, whose folder is not the final output).
 
-    Sizes, where every part file records them (see :func:`curate.output.text_bytes`): per
+    Sizes, where every part file records them (see :func:`curate.output.part_sizes`): per
     stage ``bytes_dropped`` and ``dropped_bytes`` (per reason), the documents' bytes as they
     were when dropped; ``text_bytes``: kept and rejected bytes.  Bytes in and out of a stage
     are not recorded: stages change the text (extraction, line removal, masking)."""
     reports = load_reports(reports_layout or layout)
     _, files = rows_per_input(layout)
-    drops = drop_counts(layout, files)
+    drop_rows, byte_drops = drops(layout, files)
     wanted = set(input_keys)
     reports = {k: r for k, r in reports.items() if k in wanted}
 
@@ -73,15 +68,16 @@ def compute_stats(
         for t, n in report.records_by_type.items():
             records_by_type[t] = records_by_type.get(t, 0) + n
 
-    byte_drops = dropped_text_bytes(files)
-
-    def dropped_bytes(stage_id: str) -> dict[str, int] | None:
-        if byte_drops is None:
-            return None
-        return {r: n for (s, r), n in sorted(byte_drops.items(), key=lambda x: -x[1]) if s == stage_id}
+    def per_reason(counts: dict[tuple[str, str], int], stage_id: str) -> dict[str, int]:
+        return dict(sorted(((r, n) for (s, r), n in counts.items() if s == stage_id), key=lambda x: -x[1]))
 
     def dropped_by(stage_id: str) -> dict[str, int]:
-        return dict(sorted(((r, n) for (s, r), n in drops.items() if s == stage_id), key=lambda x: -x[1]))
+        return per_reason(drop_rows, stage_id)
+
+    def add_bytes(entry: dict[str, Any]) -> None:
+        if byte_drops is not None:
+            entry["dropped_bytes"] = per_reason(byte_drops, entry["stage"])
+            entry["bytes_dropped"] = sum(entry["dropped_bytes"].values())
 
     stages = []
     reader_drops = dropped_by(reader_name)
@@ -98,10 +94,7 @@ def compute_stats(
             "seconds": round(read_seconds, 3),
         }
     )
-    if byte_drops is not None:
-        reader_bytes = dropped_bytes(reader_name) or {}
-        stages[-1]["dropped_bytes"] = reader_bytes
-        stages[-1]["bytes_dropped"] = sum(reader_bytes.values())
+    add_bytes(stages[-1])
     for stage in pipeline.stages:
         dropped = dropped_by(stage.stage_id)
         out = alive - sum(dropped.values())
@@ -115,10 +108,7 @@ def compute_stats(
                 "seconds": round(stage_seconds.get(stage.stage_id, 0.0), 3),
             }
         )
-        if byte_drops is not None:
-            per_reason = dropped_bytes(stage.stage_id) or {}
-            stages[-1]["dropped_bytes"] = per_reason
-            stages[-1]["bytes_dropped"] = sum(per_reason.values())
+        add_bytes(stages[-1])
         alive = out
     kept = sum(f["rows"] for f in files if f["kind"] == "data")
     rejected = sum(f["rows"] for f in files if f["kind"] == "rejects")
@@ -135,7 +125,7 @@ def compute_stats(
         "damaged_inputs": damaged,
     }
     if byte_drops is not None:  # UTF-8 bytes of text: kept, and rejected as it was when dropped
-        stats["text_bytes"] = {"kept": sum(f["text_bytes"] for f in files if f["kind"] == "data"),
+        stats["text_bytes"] = {"kept": sum(f["sizes"] for f in files if f["kind"] == "data"),
                                "rejected": sum(byte_drops.values())}
     if kept != alive:
         stats["warning"] = f"kept rows on disk ({kept}) differ from the stage accounting ({alive})"

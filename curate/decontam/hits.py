@@ -65,20 +65,21 @@ def expand_entries(matches: Matches, index: LoadedIndex) -> Hits:
 
 
 def covered_words(hits: Hits, n: int) -> np.ndarray:
-    """Per document, the number of its words inside at least one matched n-gram."""
+    """Per document, the number of its words inside at least one matched n-gram: the
+    union of the ``[start, start + width)`` intervals, by a running maximum of the ends
+    over the intervals sorted by document and start (each document's positions offset
+    past the previous document's, so the maximum never carries across documents)."""
     out = np.zeros(n, np.int64)
     if len(hits.doc) == 0:
         return out
     doc, start, width = hits.unique_doc, hits.unique_start, hits.unique_width
     order = np.lexsort((start, doc))
-    last_doc, reach = -1, 0
-    for d, s, w in zip(doc[order].tolist(), start[order].tolist(), width[order].tolist()):
-        if d != last_doc:
-            last_doc, reach = d, 0
-        end = s + w
-        if end > reach:
-            out[d] += end - max(s, reach)
-            reach = end
+    doc, start = doc[order], start[order]
+    offset = doc * (int((start + width[order]).max()) + 1)
+    lo, hi = start + offset, start + width[order] + offset
+    reach = np.maximum.accumulate(hi)
+    before = np.concatenate([[np.iinfo(np.int64).min], reach[:-1]])
+    np.add.at(out, doc, np.maximum(hi - np.maximum(lo, before), 0))
     return out
 
 

@@ -31,11 +31,12 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.compute as pc
 
 from curate.decontam.benchmarks import Benchmark, BenchmarkError
 from curate.decontam.ngrams import build_bitmap, item_ngrams, word_counts
-from curate.storage import filesystem, join, write_text_atomic
+from curate.execution.workdir import WorkDir
+from curate.storage import join, read_parquet
 
 INDEX_FORMAT = "curate.decontamination-index/1"
 ENTRY_BYTES = 14  # hash 8 + benchmark 2 + item 4
@@ -59,8 +60,7 @@ def item_widths(counts: np.ndarray, ngram: int, min_ngram: int) -> np.ndarray:
     return np.where(counts >= ngram, ngram, np.where(counts >= min_ngram, counts, 0)).astype(np.int64)
 
 
-def build_index(benchmarks: list[Benchmark], ngram: int, min_ngram: int, folder: str,
-                storage_options: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_index(benchmarks: list[Benchmark], ngram: int, min_ngram: int, folder: str) -> dict[str, Any]:
     """Build the index of ``benchmarks`` into ``folder`` (a local path or URL); returns its
     ``index.json`` contents."""
     if not benchmarks:
@@ -83,7 +83,7 @@ def build_index(benchmarks: list[Benchmark], ngram: int, min_ngram: int, folder:
         indexed = int((widths > 0).sum())
         described.append({
             **bench.to_dict(), "items": len(ids), "items_indexed": indexed, "items_too_short": len(ids) - indexed,
-            "ngrams": int(pc_count_distinct(table["hash"])),
+            "ngrams": int(pc.count_distinct(table["hash"]).as_py()),
             "widths": sorted({int(w) for w in widths[widths > 0]}),
         })
     entries = pa.concat_tables(parts).sort_by([("hash", "ascending"), ("benchmark", "ascending"), ("item", "ascending")])
@@ -100,55 +100,27 @@ def build_index(benchmarks: list[Benchmark], ngram: int, min_ngram: int, folder:
         "false_positive_rate_per_ngram": n / 2.0**64,
         "benchmarks": described,
     }
-    fs, root = filesystem(folder, storage_options)
-    fs.makedirs(root, exist_ok=True)
-    _write_parquet(fs, join(root, "index.parquet"), entries)
-    _write_parquet(fs, join(root, "items.parquet"), pa.concat_tables(item_tables))
-    write_text_atomic(fs, join(root, "index.json"), json.dumps(meta, indent=2) + "\n")
+    work = WorkDir(folder)  # atomic writes; index.json last, so a folder without it is incomplete
+    work.write_table(work.path("index.parquet"), entries)
+    work.write_table(work.path("items.parquet"), pa.concat_tables(item_tables))
+    work.write_json("index.json", meta)
     return meta
 
 
-def pc_count_distinct(values: pa.ChunkedArray | pa.Array) -> int:
-    import pyarrow.compute as pc
-
-    return int(pc.count_distinct(values).as_py())
-
-
-def _write_parquet(fs: Any, final: str, table: pa.Table) -> None:
-    from curate.storage import commit, tmp_name
-
-    directory, name = final.rsplit("/", 1)
-    tmp = f"{directory}/{tmp_name(name)}"
-    with fs.open(tmp, "wb") as f:
-        pq.write_table(table, f, compression="zstd")
-    commit(fs, tmp, final)
-
-
-def read_meta(folder: str, storage_options: dict[str, Any] | None = None) -> dict[str, Any] | None:
+def read_meta(folder: str) -> dict[str, Any] | None:
     """``index.json`` of a complete index folder, else None."""
-    fs, root = filesystem(folder, storage_options)
-    path = join(root, "index.json")
-    if not fs.exists(path):
-        return None
-    with fs.open(path, "rb") as f:
-        meta: dict[str, Any] = json.loads(f.read())
-    if meta.get("format") != INDEX_FORMAT:
+    meta: dict[str, Any] | None = WorkDir(folder).read_json("index.json")
+    if meta is not None and meta.get("format") != INDEX_FORMAT:
         raise IndexMismatchError(f"{folder} is not a curate decontamination index (format {meta.get('format')!r})")
     return meta
 
 
 @dataclass
-class LoadedIndex:
-    """An index in memory: sorted hashes with their benchmark and item, and a bitmap."""
+class IndexInfo:
+    """What an index says of itself (``index.json``) and its items' ids, without its hashes."""
 
     meta: dict[str, Any]
-    hashes: np.ndarray
-    benchmark: np.ndarray
-    item: np.ndarray
-    bitmap: np.ndarray
     folder: str
-    storage_options: dict[str, Any] = field(default_factory=dict)
-    _item_ids: list[np.ndarray] | None = None
 
     @property
     def names(self) -> list[str]:
@@ -160,32 +132,47 @@ class LoadedIndex:
 
     def item_ids(self, benchmark: int) -> np.ndarray:
         """The ids of the benchmark's items, by item position (read once, on first use)."""
-        if self._item_ids is None:
-            fs, root = filesystem(self.folder, self.storage_options)
-            with fs.open(join(root, "items.parquet"), "rb") as f:
-                table = pq.read_table(f)
+        cached = self.__dict__.get("_item_ids")
+        if cached is None:
+            work = WorkDir(self.folder)
+            table = read_parquet(work.fs, work.path("items.parquet"))
             order = np.lexsort((table["item"].to_numpy(), table["benchmark"].to_numpy()))
             ids = table["id"].to_numpy(zero_copy_only=False)[order]
             bench = table["benchmark"].to_numpy()[order]
-            self._item_ids = [ids[bench == b] for b in range(len(self.names))]
-        return self._item_ids[benchmark]
+            cached = self.__dict__["_item_ids"] = [ids[bench == b] for b in range(len(self.names))]
+        return cached[benchmark]
 
 
-def load_index(folder: str, storage_options: dict[str, Any] | None = None) -> LoadedIndex:
-    """Read a complete index folder into memory."""
-    meta = read_meta(folder, storage_options)
+@dataclass
+class LoadedIndex(IndexInfo):
+    """An index in memory: sorted hashes with their benchmark and item, and a bitmap."""
+
+    hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    benchmark: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint16))
+    item: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    bitmap: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+
+
+def index_info(folder: str) -> IndexInfo:
+    """The :class:`IndexInfo` of a complete index folder."""
+    meta = read_meta(folder)
     if meta is None:
         raise IndexMismatchError(f"{folder}: no decontamination index there (index.json missing: build it with curate decontaminate --benchmarks ...)")
-    fs, root = filesystem(folder, storage_options)
-    with fs.open(join(root, "index.parquet"), "rb") as f:
-        table = pq.read_table(f)
+    return IndexInfo(meta=meta, folder=folder)
+
+
+def load_index(folder: str) -> LoadedIndex:
+    """Read a complete index folder into memory."""
+    info = index_info(folder)
+    work = WorkDir(folder)
+    table = read_parquet(work.fs, work.path("index.parquet"))
     hashes = table["hash"].to_numpy()
-    return LoadedIndex(meta=meta, hashes=hashes, benchmark=table["benchmark"].to_numpy(), item=table["item"].to_numpy(),
-                       bitmap=build_bitmap(hashes), folder=folder, storage_options=dict(storage_options or {}))
+    return LoadedIndex(meta=info.meta, folder=folder, hashes=hashes, benchmark=table["benchmark"].to_numpy(),
+                       item=table["item"].to_numpy(), bitmap=build_bitmap(hashes))
 
 
-def ensure_index(benchmarks: list[Benchmark], ngram: int, min_ngram: int, folder: str | None, default_root: str,
-                 storage_options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any], bool]:
+def ensure_index(benchmarks: list[Benchmark], ngram: int, min_ngram: int, folder: str | None,
+                 default_root: str) -> tuple[str, dict[str, Any], bool]:
     """The index folder to use, its ``index.json``, and whether it was built now.
 
     - ``folder`` given and complete: used as it is when no benchmarks are given; with
@@ -196,7 +183,7 @@ def ensure_index(benchmarks: list[Benchmark], ngram: int, min_ngram: int, folder
       with the same benchmarks and settings reuses it).
     """
     if folder:
-        meta = read_meta(folder, storage_options)
+        meta = read_meta(folder)
         if meta is not None:
             if benchmarks:
                 wanted = fingerprint(benchmarks, ngram, min_ngram)
@@ -207,12 +194,12 @@ def ensure_index(benchmarks: list[Benchmark], ngram: int, min_ngram: int, folder
             return folder, meta, False
         if not benchmarks:
             raise IndexMismatchError(f"{folder}: no decontamination index there, and no benchmarks to build one from")
-        return folder, build_index(benchmarks, ngram, min_ngram, folder, storage_options), True
+        return folder, build_index(benchmarks, ngram, min_ngram, folder), True
     target = join(default_root, f"index-{fingerprint(benchmarks, ngram, min_ngram)}")
-    meta = read_meta(target, storage_options)
+    meta = read_meta(target)
     if meta is not None:
         return target, meta, False
-    return target, build_index(benchmarks, ngram, min_ngram, target, storage_options), True
+    return target, build_index(benchmarks, ngram, min_ngram, target), True
 
 
-__all__ = ["ENTRY_BYTES", "LoadedIndex", "build_index", "ensure_index", "fingerprint", "item_widths", "load_index", "read_meta"]
+__all__ = ["ENTRY_BYTES", "IndexInfo", "LoadedIndex", "index_info", "build_index", "ensure_index", "fingerprint", "item_widths", "load_index", "read_meta"]

@@ -22,11 +22,10 @@ import numpy as np
 import pyarrow as pa
 from numba import njit
 
-from curate.dedup.minhash import _buffers, _mix, char_tables
+from curate.dedup.minhash import _buffers, _mix, _next_char, char_tables, word_sequence_hashes
 
 # Bits of the bitmap in front of the sorted index (2**24 bits = 2 MiB).
 BITMAP_BITS = 24
-GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
 @njit(cache=True, nogil=True)
@@ -43,28 +42,8 @@ def _word_spans(data, start, end, classes, lower, hashes, starts, ends):
     i = start
     while i < end:
         at = i
-        c = np.uint32(data[i])
-        if c < 0x80:
-            cp = c
-            i += 1
-        elif c < 0xE0:
-            cp = ((c & 0x1F) << 6) | (np.uint32(data[i + 1]) & 0x3F) if i + 1 < end else np.uint32(0xFFFD)
-            i += 2
-        elif c < 0xF0:
-            cp = (((c & 0x0F) << 12) | ((np.uint32(data[i + 1]) & 0x3F) << 6) | (np.uint32(data[i + 2]) & 0x3F)) if i + 2 < end else np.uint32(0xFFFD)
-            i += 3
-        else:
-            cp = (((c & 0x07) << 18) | ((np.uint32(data[i + 1]) & 0x3F) << 12) | ((np.uint32(data[i + 2]) & 0x3F) << 6) | (np.uint32(data[i + 3]) & 0x3F)) if i + 3 < end else np.uint32(0xFFFD)
-            i += 4
-        if i > end:
-            i = end
-        if cp <= 0xFFFF:
-            cls = classes[cp]
-            cp = lower[cp]
-        elif 0x1F000 <= cp <= 0x1FAFF:
-            cls = 0
-        else:
-            cls = 1
+        cls, cp, i = _next_char(data, i, end, classes, lower)
+        i = min(i, end)
         if cls == 1:
             if not in_word:
                 word_start = at
@@ -109,31 +88,6 @@ def _ngram_hash(words, s, width):
 
 
 @njit(cache=True, nogil=True)
-def _word_counts_kernel(data, offsets, classes, lower, out):
-    hashes, starts, ends = _room(1024, np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.int64))
-    for d in range(offsets.shape[0] - 1):
-        hashes, starts, ends = _room(offsets[d + 1] - offsets[d], hashes, starts, ends)
-        out[d] = _word_spans(data, offsets[d], offsets[d + 1], classes, lower, hashes, starts, ends)
-
-
-@njit(cache=True, nogil=True)
-def _item_ngrams_kernel(data, offsets, classes, lower, widths, out_hashes, out_items):
-    hashes, starts, ends = _room(1024, np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.int64))
-    pos = 0
-    for d in range(offsets.shape[0] - 1):
-        hashes, starts, ends = _room(offsets[d + 1] - offsets[d], hashes, starts, ends)
-        nw = _word_spans(data, offsets[d], offsets[d + 1], classes, lower, hashes, starts, ends)
-        width = widths[d]
-        if width <= 0 or nw < width:
-            continue
-        for s in range(nw - width + 1):
-            out_hashes[pos] = _ngram_hash(hashes, s, width)
-            out_items[pos] = d
-            pos += 1
-    return pos
-
-
-@njit(cache=True, nogil=True)
 def _doc_ngrams_kernel(data, offsets, classes, lower, widths, out_hashes, out_doc, out_start, out_width):
     hashes, starts, ends = _room(1024, np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.int64))
     pos = 0
@@ -168,28 +122,20 @@ def doc_ngrams(texts: pa.Array | pa.ChunkedArray, widths: np.ndarray) -> tuple[n
 
 def word_counts(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """The number of normalised words of each text (nulls: 0)."""
-    data, offsets = _buffers(texts)
-    classes, lower = char_tables()
-    out = np.zeros(len(offsets) - 1, np.int64)
-    if len(out):
-        _word_counts_kernel(data, offsets, classes, lower, out)
-    return out
+    return word_sequence_hashes(texts)[1]
 
 
 def item_ngrams(texts: pa.Array | pa.ChunkedArray, widths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every n-gram hash of each text at its own width (``widths[i]`` words; 0 skips the
-    text): ``(hashes, text index of each hash)``, in text order."""
-    data, offsets = _buffers(texts)
-    classes, lower = char_tables()
-    counts = word_counts(texts)
+    text): ``(hashes, text index of each hash)``, the texts of one width at a time."""
     widths = np.asarray(widths, np.int64)
-    total = int(np.maximum(counts - widths + 1, 0)[widths > 0].sum()) if len(counts) else 0
-    out_hashes = np.empty(total, np.uint64)
-    out_items = np.empty(total, np.int64)
-    if total:
-        n = _item_ngrams_kernel(data, offsets, classes, lower, widths, out_hashes, out_items)
-        out_hashes, out_items = out_hashes[:n], out_items[:n]
-    return out_hashes, out_items
+    hashes, items = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
+    for width in np.unique(widths[widths > 0]).tolist():  # a few widths: min_ngram .. ngram
+        chosen = np.flatnonzero(widths == width)
+        found, doc, _, _ = doc_ngrams(texts.take(pa.array(chosen)), np.array([width]))
+        hashes.append(found)
+        items.append(chosen[doc])
+    return np.concatenate(hashes), np.concatenate(items)
 
 
 def build_bitmap(hashes: np.ndarray, bits: int = BITMAP_BITS) -> np.ndarray:

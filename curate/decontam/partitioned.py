@@ -32,7 +32,7 @@ from curate.execution.tasks import TaskRunner, run_step
 from curate.execution.workdir import WorkDir
 from curate.schema import TEXT
 from curate.stage import live_mask
-from curate.storage import filesystem, join, parquet_file
+from curate.storage import parquet_file
 
 if TYPE_CHECKING:
     from curate.decontam.hits import Hits
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 MAX_PARTITIONS = 4096
 
 
-def compute_matches(folder: str, meta: dict[str, Any], storage_options: dict[str, Any] | None, partitions: int | None,
+def compute_matches(folder: str, meta: dict[str, Any], partitions: int | None,
                     broadcast_max_mb: float, text_column: str, files: list[str], reader_options: dict[str, Any], work: WorkDir,
                     runner: TaskRunner) -> dict[str, Any]:
     """Run the three steps over the index in ``folder`` (``meta``: its index.json) and the
@@ -48,9 +48,9 @@ def compute_matches(folder: str, meta: dict[str, Any], storage_options: dict[str
     budget = broadcast_max_mb * 2**20
     # a partition of the index should take at most a quarter of the broadcast budget
     partitions = partitions or min(MAX_PARTITIONS, max(2 * runner.parallelism, math.ceil(meta["bytes"] / max(budget / 4, 1))))
-    fs, root = filesystem(folder, storage_options)
-    groups = parquet_file(fs, join(root, "index.parquet")).num_row_groups
-    base = {"index": folder, "storage_options": storage_options, "partitions": partitions,
+    index = WorkDir(folder)
+    groups = parquet_file(index.fs, index.path("index.parquet")).num_row_groups
+    base = {"index": folder, "partitions": partitions,
             "widths": list(meta["widths"]), "text_column": text_column, "reader": reader_options}
     steps = [run_step(work, "index_parts", _index_part_task, [{**base, "task": f"g{g:06d}", "group": g} for g in range(groups)], runner)]
     steps.append(run_step(work, "ngrams", _ngram_task, [{**base, "task": f"f{i:06d}", "file": f, "file_index": i} for i, f in enumerate(files)], runner))
@@ -64,8 +64,8 @@ def compute_matches(folder: str, meta: dict[str, Any], storage_options: dict[str
 
 def _index_part_task(spec: dict[str, Any]) -> dict[str, Any]:
     work = WorkDir(spec["work"])
-    fs, root = filesystem(spec["index"], spec.get("storage_options"))
-    table = parquet_file(fs, join(root, "index.parquet")).read_row_group(spec["group"])
+    index = WorkDir(spec["index"])
+    table = parquet_file(index.fs, index.path("index.parquet")).read_row_group(spec["group"])
     part = (table["hash"].to_numpy() % np.uint64(spec["partitions"])).astype(np.int64)
     work.write_partitioned("index_parts", spec["task"], table, part, spec["partitions"])
     return {"entries": table.num_rows}

@@ -47,11 +47,11 @@ from curate.decontam.ngrams import find_matches, word_byte_spans
 from curate.execution.global_stage import GlobalStage
 from curate.registry import register
 from curate.schema import ROW, TEXT
-from curate.stage import live_mask, mark_dropped, put_column
+from curate.stage import mark_dropped, put_column
 from curate.storage import join
 
 if TYPE_CHECKING:
-    from curate.decontam.index import LoadedIndex
+    from curate.decontam.index import IndexInfo, LoadedIndex
     from curate.execution.tasks import TaskRunner
     from curate.execution.workdir import WorkDir
     from curate.output import OutputLayout
@@ -70,8 +70,7 @@ class Decontaminate(GlobalStage):
     """
 
     name: ClassVar[str] = "decontaminate"
-    # stats.json key of output_summary's figures
-    summary_key: ClassVar[str] = "decontamination"
+    summary_key: ClassVar[str | None] = "decontamination"
 
     benchmarks: list[Any] | None = None
     index: str | None = None
@@ -101,17 +100,24 @@ class Decontaminate(GlobalStage):
     def parsed_benchmarks(self) -> list[Benchmark]:
         return parse_benchmarks(self.benchmarks)
 
-    def prepare(self, work_root: str, storage_options: dict[str, Any] | None = None) -> None:
+    def prepare(self, work_root: str) -> None:
         """Build (or find) the index on the driver before any worker starts; workers load
         it from ``prepared_index`` (a plain attribute, shipped with the stage)."""
         from curate.decontam.index import ensure_index
 
         folder, meta, built = ensure_index(self.parsed_benchmarks(), self.ngram, self.min_ngram, self.index,
-                                           join(work_root, "decontaminate", self.stage_id), storage_options)
+                                           join(work_root, "decontaminate", self.stage_id))
         self.__dict__["prepared_index"] = folder
         self.__dict__["prepared_meta"] = {k: v for k, v in meta.items() if k != "benchmarks"} | {
             "benchmarks": [b["name"] for b in meta["benchmarks"]], "built_now": built}
-        self.__dict__["storage_options"] = dict(storage_options or {})
+
+    @property
+    def index_folder(self) -> str:
+        """The index this run uses (prepared on the driver, else the ``index`` setting)."""
+        folder = self.__dict__.get("prepared_index") or self.index
+        if folder is None:
+            raise RuntimeError("decontaminate: the index was not prepared (run the stage through run_pipeline or curate decontaminate)")
+        return str(folder)
 
     @property
     def partitioned(self) -> bool:
@@ -133,11 +139,7 @@ class Decontaminate(GlobalStage):
 
         loaded = self.__dict__.get("_index")
         if loaded is None:
-            folder = self.__dict__.get("prepared_index") or self.index
-            if folder is None:
-                raise RuntimeError("decontaminate: the index was not prepared (run the stage through run_pipeline or curate decontaminate)")
-            loaded = load_index(folder, self.__dict__.get("storage_options"))
-            self.__dict__["_index"] = loaded
+            loaded = self.__dict__["_index"] = load_index(self.index_folder)
         return loaded
 
     def setup(self) -> None:
@@ -161,8 +163,7 @@ class Decontaminate(GlobalStage):
                 origin_keys: list[str] | None = None) -> dict[str, Any]:
         from curate.decontam.partitioned import compute_matches
 
-        return compute_matches(self.__dict__["prepared_index"], self.__dict__["prepared_meta"], self.__dict__.get("storage_options"),
-                               self.partitions, self.broadcast_max_mb, self.text_column, files, reader_options, work, runner)
+        return compute_matches(self.index_folder, self.__dict__["prepared_meta"], self.partitions, self.broadcast_max_mb, self.text_column, files, reader_options, work, runner)
 
     def load_decisions(self, work: WorkDir, file_index: int) -> Any:
         from curate.decontam.partitioned import load_file_matches
@@ -177,26 +178,19 @@ class Decontaminate(GlobalStage):
         if decisions is None or table.num_rows == 0:
             return self.apply(table, texts, np.zeros(table.num_rows, np.int64), Hits.empty(), None)
         hits = hits_for_rows(decisions, table[ROW].to_numpy(zero_copy_only=False))
-        index = self.meta_only_index()
-        return self.apply(table, texts, word_counts(texts), hits, index)
+        return self.apply(table, texts, word_counts(texts), hits, self.index_info())
 
-    def meta_only_index(self) -> LoadedIndex:
+    def index_info(self) -> IndexInfo:
         """The index's names and item ids without its hashes (the partitioned path)."""
-        from curate.decontam.index import LoadedIndex, read_meta
+        from curate.decontam.index import index_info
 
-        loaded = self.__dict__.get("_meta_index")
-        if loaded is None:
-            folder = self.__dict__.get("prepared_index") or self.index
-            assert folder is not None
-            meta = read_meta(folder, self.__dict__.get("storage_options"))
-            empty = np.zeros(0, np.uint64)
-            loaded = LoadedIndex(meta=meta or {}, hashes=empty, benchmark=empty, item=empty, bitmap=empty, folder=folder,
-                                 storage_options=self.__dict__.get("storage_options") or {})
-            self.__dict__["_meta_index"] = loaded
-        return loaded
+        info = self.__dict__.get("_index_info")
+        if info is None:
+            info = self.__dict__["_index_info"] = index_info(self.index_folder)
+        return info
 
     # -- columns and the policy ------------------------------------------------------------
-    def apply(self, table: pa.Table, texts: pa.Array, words: np.ndarray, hits: Hits, index: LoadedIndex | None) -> pa.Table:
+    def apply(self, table: pa.Table, texts: pa.Array, words: np.ndarray, hits: Hits, index: IndexInfo | None) -> pa.Table:
         """Columns from ``hits`` (the batch's matched n-grams with their benchmark and item),
         then the policy."""
         n = table.num_rows
@@ -218,21 +212,20 @@ class Decontaminate(GlobalStage):
             reasons[contaminated] = REASON_PREFIX + top[contaminated]
             return mark_dropped(table, pa.array(reasons, pa.string()))
         # remove_spans: cut the contaminated documents' spans (a loop over those only)
-        new_texts = texts.to_pylist() if isinstance(texts, pa.Array) else texts.combine_chunks().to_pylist()
+        rows = np.flatnonzero(contaminated)
         removed = np.zeros(n, np.int64)
+        cut_texts: list[str] = []
         starts, widths = hits.unique_start, hits.unique_width
-        for row in np.flatnonzero(contaminated):
-            text = new_texts[row] or ""
+        for row, text in zip(rows.tolist(), texts.take(pa.array(rows)).to_pylist()):
             mask = hits.unique_doc == row
-            cut, pieces, removed_chars = self.cut_spans(text, starts[mask], widths[mask])
-            removed[row] = removed_chars
+            cut, pieces, removed[row] = self.cut_spans(text or "", starts[mask], widths[mask])
             if len(cut) < self.min_remaining_chars or pieces > self.max_pieces:
                 reasons[row] = REASON_PREFIX + top[row]
-            else:
-                new_texts[row] = cut
+                cut = text or ""  # a dropped document keeps its text, for the rejects
+            cut_texts.append(cut)
         table = put_column(table, REMOVED_CHARS, pa.array(removed, pa.int64()))
-        text_type = table.schema.field(self.text_column).type
-        table = put_column(table, self.text_column, pa.array(new_texts, text_type))
+        replaced = pc.replace_with_mask(texts, pa.array(contaminated), pa.array(cut_texts, texts.type))
+        table = put_column(table, self.text_column, replaced)
         if any(r is not None for r in reasons):
             table = mark_dropped(table, pa.array(reasons, pa.string()))
         return table
@@ -270,7 +263,7 @@ class Decontaminate(GlobalStage):
             pieces.append(tail)
         return "\n".join(pieces), len(pieces), removed
 
-    def _benchmarks_and_items(self, hits: Hits, n: int, index: LoadedIndex | None) -> tuple[pa.Array, np.ndarray, pa.Array]:
+    def _benchmarks_and_items(self, hits: Hits, n: int, index: IndexInfo | None) -> tuple[pa.Array, np.ndarray, pa.Array]:
         """Per document: its benchmarks by matches (most first), the first of them (an
         object array, "" when none), and its items as ``benchmark:id`` (at most
         ``max_items_recorded``, by benchmark then item position)."""
@@ -321,12 +314,10 @@ def _lists(docs: np.ndarray, values: pa.Array | pa.ChunkedArray, n: int) -> pa.A
 
 
 def _texts(table: pa.Table, column: str) -> pa.Array:
+    """The batch's texts as one array (the stage sees live rows only; nulls stay null)."""
     texts = table[column] if column in table.column_names else pa.nulls(table.num_rows, pa.string())
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)
-    live = live_mask(table, column) if column in table.column_names else np.zeros(table.num_rows, bool)
-    if not live.all():
-        texts = pc.if_else(pa.array(live), texts, pa.scalar(None, texts.type))
     return texts
 
 

@@ -29,8 +29,8 @@ def contamination_summary(stage: Decontaminate, layout: OutputLayout) -> dict[st
     """``{"index": ..., "policy": ..., "benchmarks": {name: figures}, "documents": ...}``."""
     from curate.decontam.index import read_meta
 
-    folder = stage.__dict__.get("prepared_index") or stage.index
-    meta = read_meta(folder, stage.__dict__.get("storage_options")) if folder else None
+    folder = stage.index_folder
+    meta = read_meta(folder)
     per: dict[str, dict[str, Any]] = {}
     items: dict[str, set[str]] = {}
     if meta:

@@ -110,6 +110,32 @@ def _document_words(data, offsets, d, classes, lower, words):
     return words, _word_hashes(data, start, end, classes, lower, words)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _next_char(data, i, end, classes, lower):
+    """The character at UTF-8 offset ``i`` of ``data`` (a sequence cut by ``end`` reads as
+    U+FFFD): its class (0 separator, 1 word character, 2 a word by itself), its code point
+    lower-cased, and the offset of the next character.  The one decoder of word splitting
+    (also :mod:`curate.decontam.ngrams`)."""
+    c = np.uint32(data[i])
+    if c < 0x80:
+        cp = c
+        i += 1
+    elif c < 0xE0:
+        cp = ((c & 0x1F) << 6) | (np.uint32(data[i + 1]) & 0x3F) if i + 1 < end else np.uint32(0xFFFD)
+        i += 2
+    elif c < 0xF0:
+        cp = (((c & 0x0F) << 12) | ((np.uint32(data[i + 1]) & 0x3F) << 6) | (np.uint32(data[i + 2]) & 0x3F)) if i + 2 < end else np.uint32(0xFFFD)
+        i += 3
+    else:
+        cp = (((c & 0x07) << 18) | ((np.uint32(data[i + 1]) & 0x3F) << 12) | ((np.uint32(data[i + 2]) & 0x3F) << 6) | (np.uint32(data[i + 3]) & 0x3F)) if i + 3 < end else np.uint32(0xFFFD)
+        i += 4
+    if cp <= 0xFFFF:
+        return np.int64(classes[cp]), np.uint32(lower[cp]), i
+    if 0x1F000 <= cp <= 0x1FAFF:
+        return np.int64(0), cp, i
+    return np.int64(1), cp, i
+
+
 @njit(cache=True, nogil=True)
 def _word_hashes(data, start, end, classes, lower, out):
     """Hash the words of UTF-8 ``data[start:end]`` into ``out``; return the count."""
@@ -120,26 +146,7 @@ def _word_hashes(data, start, end, classes, lower, out):
     in_word = False
     i = start
     while i < end:
-        c = np.uint32(data[i])
-        if c < 0x80:
-            cp = c
-            i += 1
-        elif c < 0xE0:
-            cp = ((c & 0x1F) << 6) | (np.uint32(data[i + 1]) & 0x3F) if i + 1 < end else np.uint32(0xFFFD)
-            i += 2
-        elif c < 0xF0:
-            cp = (((c & 0x0F) << 12) | ((np.uint32(data[i + 1]) & 0x3F) << 6) | (np.uint32(data[i + 2]) & 0x3F)) if i + 2 < end else np.uint32(0xFFFD)
-            i += 3
-        else:
-            cp = (((c & 0x07) << 18) | ((np.uint32(data[i + 1]) & 0x3F) << 12) | ((np.uint32(data[i + 2]) & 0x3F) << 6) | (np.uint32(data[i + 3]) & 0x3F)) if i + 3 < end else np.uint32(0xFFFD)
-            i += 4
-        if cp <= 0xFFFF:
-            cls = classes[cp]
-            cp = lower[cp]
-        elif 0x1F000 <= cp <= 0x1FAFF:
-            cls = 0
-        else:
-            cls = 1
+        cls, cp, i = _next_char(data, i, end, classes, lower)
         if cls == 1:
             h = (h ^ np.uint64(cp)) * prime
             in_word = True

@@ -35,3 +35,20 @@ def test_text_bytes_equal_the_parquet_files(tmp_path: Path) -> None:
     assert recorded == expected
     assert all(s["bytes_dropped"] == sum(s["dropped_bytes"].values()) for s in stats["stages"])
     assert recorded[("minhash_dedup", "near_duplicate")] > 0  # the text of two near-duplicate pages
+
+
+def test_parts_without_sizes_are_counted_from_their_columns(tmp_path: Path) -> None:
+    """Part files written by an older curate have no sizes in their footer: their drops are
+    counted from the rejects' columns, the same counts, and no bytes are claimed."""
+    from curate.output import OutputLayout, rows_per_input
+    from curate.stats import drops
+
+    out = tmp_path / "out"
+    run_pipeline(load_pipeline(REPO / "pipelines" / "commoncrawl-text.yaml"),
+                 inputs=[str(REPO / "pipelines" / "samples" / "commoncrawl-sample.warc.gz")], output=str(out), executor="local")
+    layout = OutputLayout(str(out))
+    _, files = rows_per_input(layout)
+    from_footers, sizes = drops(layout, files)
+    assert sizes is not None and set(sizes) == set(from_footers)
+    older = [{k: v for k, v in f.items() if k != "sizes"} for f in files]
+    assert drops(layout, older) == (from_footers, None)
