@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curate.inspect import _shorten
+from curate.loader.format import is_tokenized_manifest
 from curate.output import OutputLayout
 from curate.schema import ID, REJECT_DROPPED_BY, REJECT_REASON, TEXT, URL
 from curate.storage import parquet_file
@@ -39,25 +40,28 @@ class RunOutput:
         self.layout = OutputLayout(directory)
         if not self.layout.exists():
             raise ValueError(f"{directory}: no such directory; {EXPECTED}")
-        self.manifest = self._read_json("manifest.json")
-        tokenized = str(self.manifest.get("format", "")).startswith("curate.tokenized/")
-        stats = self.layout.read_json_file("stats.json") if tokenized else None
-        if tokenized and not (isinstance(stats, dict) and isinstance(stats.get("stages"), list)):
+        self.manifest = self._read_json("manifest.json") or {}
+        stats = self._read_json("stats.json")
+        has_stages = stats is not None and isinstance(stats.get("stages"), list)
+        if is_tokenized_manifest(self.manifest) and not has_stages:
             # a run with output.tokenized has its curation (stats.json, data/, rejects/) too
             raise ValueError(f"{directory} is a tokenized (or mixture) output; curate diff compares outputs of "
                              "'curate run' (data/, rejects/, stats.json)")
-        self.stats = self._read_json("stats.json")
-        if not isinstance(self.stats.get("stages"), list):
+        if stats is None:
+            raise ValueError(f"{directory} has no stats.json; {EXPECTED}")
+        if not has_stages:
             raise ValueError(f"{directory} has no stats.json with stages; {EXPECTED}")
+        self.stats = stats
 
-    def _read_json(self, name: str) -> dict[str, Any]:
-        """The JSON file ``name`` of the output as a dict; {} when it is absent (not for stats.json)."""
+    def _read_json(self, name: str) -> dict[str, Any] | None:
+        """The JSON file ``name`` of the output as a dict ({} when it holds no object), None when
+        it is absent."""
         try:
             data = self.layout.read_json_file(name)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"{self.layout.path(name)} is not valid JSON ({exc}); {EXPECTED}") from None
-        if data is None and name == "stats.json":
-            raise ValueError(f"{self.directory} has no stats.json; {EXPECTED}")
+        if data is None:
+            return None
         return data if isinstance(data, dict) else {}
 
     @property

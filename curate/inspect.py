@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from curate.loader.format import is_tokenized_manifest
 from curate.output import OutputLayout
 from curate.schema import REJECT_DROPPED_BY, REJECT_REASON, TEXT, URL
 
@@ -140,7 +141,7 @@ def summarize_output(directory: str, samples: int = 3, show_rejects: bool = Fals
     if layout.fs.exists(manifest_path):
         with layout.fs.open(manifest_path, "r") as f:
             manifest = json.load(f)
-        if manifest.get("format", "").startswith("curate.tokenized/"):
+        if is_tokenized_manifest(manifest):
             return summarize_tokenized(directory, manifest, samples)
     if not layout.fs.exists(stats_path):
         raise FileNotFoundError(f"{directory} has no stats.json: is it the output of 'curate run'?")

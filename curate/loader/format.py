@@ -23,6 +23,12 @@ NUM_TOKENS = "num_tokens"
 TOKEN_DTYPES = ("uint8", "uint16", "uint32", "int16", "int32", "int64")
 
 
+def is_tokenized_manifest(manifest: object) -> bool:
+    """Whether ``manifest`` (a manifest.json as read) describes a tokenized dataset (of any
+    version of :data:`FORMAT`; a mixture's too)."""
+    return isinstance(manifest, dict) and str(manifest.get("format", "")).startswith(FORMAT.rsplit("/", 1)[0] + "/")
+
+
 class TokenDatasetError(ValueError):
     """A tokenized dataset that cannot be read, or a loader state that does not fit it."""
 

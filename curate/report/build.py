@@ -17,7 +17,8 @@ from curate.report.charts import (
 from curate.report.data import (
     DEFAULT_MAX_ROWS,
     FUNNEL_EXTRAS,
-    _supported,
+    is_tokenized_manifest,
+    read_run_sample,
     reason_anchor,
     report_data,
 )
@@ -155,18 +156,16 @@ def build_report(directory: str, max_rows: int = DEFAULT_MAX_ROWS, samples: int 
     and a run with ``output.tokenized`` (a tokenized manifest and a stats.json with stages) gets
     the run's sections followed by the tokenized ones."""
     from curate.report.tokenized import _sections as tokenized_sections
-    from curate.report.tokenized import (
-        build_tokenized_report,
-        read_tokenized_manifest,
-        tokenized_report_data,
-    )
+    from curate.report.tokenized import build_tokenized_report, tokenized_report_data
 
-    tokenized = read_tokenized_manifest(directory)
-    if tokenized is not None:
-        stats = OutputLayout(directory).read_json_file("stats.json")
-        if not (isinstance(stats, dict) and "stages" in stats):
-            return build_tokenized_report(directory, javascript_bundle(), tokenized, samples=samples)
-    data = report_data(directory, max_rows=max_rows, samples=samples)
+    # stats.json, manifest.json and the samples of data/ and rejects/ are read once, here.
+    layout = OutputLayout(directory)
+    stats, manifest = layout.read_json_file("stats.json"), layout.read_json_file("manifest.json")
+    tokenized = manifest if is_tokenized_manifest(manifest) else None
+    if tokenized is not None and not (isinstance(stats, dict) and "stages" in stats):
+        return build_tokenized_report(directory, javascript_bundle(), tokenized, samples=samples)
+    run = read_run_sample(directory, max_rows, files=(stats, manifest))
+    data = report_data(directory, max_rows=max_rows, samples=samples, run=run)
     specs: dict[str, Any] = {}
     sample = data["sample"]
     header = (f"<h1>curate report: {esc(data['pipeline'])}</h1>"
@@ -177,9 +176,8 @@ def build_report(directory: str, max_rows: int = DEFAULT_MAX_ROWS, samples: int 
               f"{sample['dropped']['used']:,} of {sample['dropped']['total']:,} dropped.</p>")
     sections = [header, _funnel_section(data, specs), _scores_section(data, specs), _documents_section(data, specs),
                 _origins_section(data, specs)]
-    stats, manifest = _supported(OutputLayout(directory), directory)
-    sections.append(dedup_section(dedup_data(directory, stats, manifest, max_rows, samples), specs))
-    sections.append(decontamination_section(stats, specs))
+    sections.append(dedup_section(dedup_data(run, samples), specs))
+    sections.append(decontamination_section(run.stats, specs))
     if diff_with is not None:  # with --diff: A is this output, B the other run
         from curate.diff import diff_runs
 

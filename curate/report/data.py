@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from curate.loader.format import is_tokenized_manifest
 from curate.output import OutputLayout
 from curate.report.removed_lines import COLUMNS as REMOVED_COLUMNS
 from curate.report.removed_lines import LIST_COLUMNS as REMOVED_LIST_COLUMNS
@@ -41,34 +43,39 @@ ORIGIN_COLUMNS = ["source", "title", "repo"]
 TOP_ORIGINS = 30
 # Numeric columns that are not scores.
 NOT_SCORES = {"row", "_row"}
-
-
+# The format of a tokenized (or mixture) output's manifest.json.
 class UnsupportedOutput(ValueError):
     """The directory is not an output of ``curate run`` (tokenized, mixture, or unknown)."""
 
 
-def _row_groups(layout: OutputLayout, directory: str) -> tuple[list[tuple[str, int, int]], pa.Schema | None]:
-    """Every row group of the folder's part files as ``(path, index, rows)`` (from the footers
-    alone), and the first part's schema (None without parts)."""
-    groups: list[tuple[str, int, int]] = []
+# A folder's row groups as (path, index, rows, the part's footer), and its first part's
+# schema (see _row_groups).
+RowGroups = tuple[list[tuple[str, int, int, pq.FileMetaData]], pa.Schema | None]
+
+
+def _row_groups(layout: OutputLayout, directory: str) -> RowGroups:
+    """Every row group of the folder's part files as ``(path, index, rows, footer)`` (from the
+    footers alone, each read once), and the first part's schema (None without parts)."""
+    groups: list[tuple[str, int, int, pq.FileMetaData]] = []
     schema = None
     for path in layout.part_files(directory):
         with layout.fs.open(path, "rb") as f:
             meta = pq.ParquetFile(f).metadata
             if schema is None:
                 schema = meta.schema.to_arrow_schema()
-            groups.extend((path, i, meta.row_group(i).num_rows) for i in range(meta.num_row_groups))
+            groups.extend((path, i, meta.row_group(i).num_rows, meta) for i in range(meta.num_row_groups))
     return groups, schema
 
 
 def sample_rows(layout: OutputLayout, directory: str, columns: list[str], max_rows: int,
-                seed: int = 0) -> tuple[pa.Table | None, int, int]:
+                seed: int = 0, row_groups: RowGroups | None = None) -> tuple[pa.Table | None, int, int]:
     """At most ``max_rows`` rows of ``columns`` (those present) from the folder: every row when
     there are no more, else whole row groups drawn at random (``seed``), the last one read only
-    up to the cap.  Returns the table (None without parts), the folder's total rows, and the
-    rows read from storage (never more than ``max_rows``)."""
-    groups, schema = _row_groups(layout, directory)
-    total = sum(n for _, _, n in groups)
+    up to the cap.  ``row_groups``: the folder's :func:`_row_groups` when already read.
+    Returns the table (None without parts), the folder's total rows, and the rows read from
+    storage (never more than ``max_rows``)."""
+    groups, schema = row_groups if row_groups is not None else _row_groups(layout, directory)
+    total = sum(n for _, _, n, _ in groups)
     if schema is None:
         return None, 0, 0
     present = [c for c in columns if c in schema.names]
@@ -80,9 +87,9 @@ def sample_rows(layout: OutputLayout, directory: str, columns: list[str], max_ro
     for i in order:
         if read >= max_rows:
             break
-        path, index, rows = groups[i]
+        path, index, rows, meta = groups[i]
         with layout.fs.open(path, "rb") as f:
-            part = pq.ParquetFile(f)
+            part = pq.ParquetFile(f, metadata=meta)  # the footer as _row_groups read it
             if rows <= max_rows - read:
                 table = part.read_row_group(index, columns=present, use_threads=False)
             else:  # the first rows of the group, up to the cap
@@ -311,15 +318,15 @@ def _languages(table: pa.Table | None) -> dict[str, int]:
     return {c["values"]: c["counts"] for c in sorted(counts, key=lambda c: -c["counts"])}
 
 
-def _supported(layout: OutputLayout, directory: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """stats.json and manifest.json of an output of ``curate run`` (one with
-    ``output.tokenized`` too: its manifest is the tokenized one, its stats.json has the
-    stages); raises :class:`UnsupportedOutput` for tokenized and mixture outputs without
-    stages (their report is :mod:`curate.report.tokenized`, which ``build_report`` routes them
-    to) and for a stats.json without stages, FileNotFoundError without stats.json."""
-    manifest = layout.read_json_file("manifest.json") or {}
-    stats = layout.read_json_file("stats.json")
-    tokenized = str(manifest.get("format", "")).startswith("curate.tokenized/")
+def _supported(directory: str, stats: Any, manifest: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``stats`` and ``manifest`` (stats.json and manifest.json as read, None where absent) of
+    an output of ``curate run`` (one with ``output.tokenized`` too: its manifest is the
+    tokenized one, its stats.json has the stages); raises :class:`UnsupportedOutput` for
+    tokenized and mixture outputs without stages (their report is
+    :mod:`curate.report.tokenized`, which ``build_report`` routes them to) and for a stats.json
+    without stages, FileNotFoundError without stats.json."""
+    manifest = manifest or {}
+    tokenized = is_tokenized_manifest(manifest)
     if stats is None and not tokenized:
         raise FileNotFoundError(f"{directory} has no stats.json: is it the output of 'curate run'?")
     if manifest.get("sources") or (tokenized and (not isinstance(stats, dict) or "stages" not in stats)):
@@ -329,7 +336,49 @@ def _supported(layout: OutputLayout, directory: str) -> tuple[dict[str, Any], di
     return stats, manifest
 
 
-def report_data(directory: str, max_rows: int = DEFAULT_MAX_ROWS, samples: int = 3) -> dict[str, Any]:
+@dataclass
+class RunSample:
+    """What one report build reads of an output of ``curate run``, once (see
+    :func:`read_run_sample`): its stats.json and manifest.json, the score columns
+    (:func:`score_columns`), and the capped samples of data/ (``kept``) and rejects/
+    (``dropped``) with each folder's total rows and the rows read (see :func:`sample_rows`)."""
+
+    layout: OutputLayout
+    stats: dict[str, Any]
+    manifest: dict[str, Any]
+    scores: list[str]
+    kept: pa.Table | None
+    kept_total: int
+    kept_read: int
+    dropped: pa.Table | None
+    dropped_total: int
+    dropped_read: int
+
+
+def read_run_sample(directory: str, max_rows: int = DEFAULT_MAX_ROWS,
+                    files: tuple[Any, Any] | None = None) -> RunSample:
+    """Read the output ``directory`` for its report: stats.json and manifest.json (``files``:
+    both as already read, None where absent), each folder's Parquet footers once, and at most
+    ``max_rows`` rows of each folder (the shown columns and every score column).  Raises as
+    :func:`_supported` does."""
+    layout = OutputLayout(directory)
+    if files is None:
+        files = layout.read_json_file("stats.json"), layout.read_json_file("manifest.json")
+    stats, manifest = _supported(directory, *files)
+    data_groups = _row_groups(layout, layout.data_dir)
+    rejects_groups = _row_groups(layout, layout.rejects_dir)
+    scores = score_columns(data_groups[1], rejects_groups[1])
+    shown = ["id", URL, TEXT, "language", "prefilter_language", *ORIGIN_COLUMNS, *REMOVED_LIST_COLUMNS]
+    kept, kept_total, kept_read = sample_rows(layout, layout.data_dir, shown + scores, max_rows,
+                                              row_groups=data_groups)
+    dropped, dropped_total, dropped_read = sample_rows(
+        layout, layout.rejects_dir, shown + [REJECT_DROPPED_BY, REJECT_REASON] + scores, max_rows,
+        row_groups=rejects_groups)
+    return RunSample(layout, stats, manifest, scores, kept, kept_total, kept_read, dropped, dropped_total, dropped_read)
+
+
+def report_data(directory: str, max_rows: int = DEFAULT_MAX_ROWS, samples: int = 3,
+                run: RunSample | None = None) -> dict[str, Any]:
     """What the report of an output of ``curate run`` shows, as a dict of plain values:
 
     - ``directory``, ``pipeline`` (its name), ``documents`` (kept / rejected, from stats.json);
@@ -353,18 +402,14 @@ def report_data(directory: str, max_rows: int = DEFAULT_MAX_ROWS, samples: int =
       "documents"}`` (``anchor``: :func:`reason_anchor`);
     - ``origins``: per-source counts of books and code in the sample (:func:`origins`).
 
+    ``run``: the output as :func:`read_run_sample` read it (read here when not given).
     Raises :class:`UnsupportedOutput` for tokenized and mixture outputs, FileNotFoundError for a
     folder without stats.json.
     """
-    layout = OutputLayout(directory)
-    stats, manifest = _supported(layout, directory)
-    _, data_schema = _row_groups(layout, layout.data_dir)
-    _, rejects_schema = _row_groups(layout, layout.rejects_dir)
-    scores = score_columns(data_schema, rejects_schema)
-    shown = ["id", URL, TEXT, "language", "prefilter_language", *ORIGIN_COLUMNS, *REMOVED_LIST_COLUMNS]
-    kept, kept_total, kept_read = sample_rows(layout, layout.data_dir, shown + scores, max_rows)
-    dropped, dropped_total, dropped_read = sample_rows(
-        layout, layout.rejects_dir, shown + [REJECT_DROPPED_BY, REJECT_REASON] + scores, max_rows)
+    run = run if run is not None else read_run_sample(directory, max_rows)
+    stats, manifest, scores = run.stats, run.manifest, run.scores
+    kept, kept_total, kept_read = run.kept, run.kept_total, run.kept_read
+    dropped, dropped_total, dropped_read = run.dropped, run.dropped_total, run.dropped_read
 
     funnel = [{"stage": s["stage"], "rows_in": s.get("rows_in", 0), "rows_out": s.get("rows_out", 0),
                "dropped": dict(s.get("dropped", {})), "seconds": s.get("seconds"),

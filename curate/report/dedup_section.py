@@ -2,10 +2,11 @@
 largest clusters with the kept document beside one removed document, differences marked.
 
 Shown when the run had a dedup stage (``minhash_dedup`` / ``exact_dedup``, or any stage with a
-summary under ``dedup`` in stats.json).  Only ``id`` and ``duplicate_cluster_size`` are read
-from ``data/`` (at most ``max_rows`` rows, see :func:`curate.report.data.sample_rows`); from
-``rejects/`` only ``id`` and ``duplicate_of``, row group by row group until every chosen
-cluster has a removed member; text is read for the chosen ids only.
+summary under ``dedup`` in stats.json).  Cluster sizes come from the report's sample of
+``data/`` (its ``id`` and ``duplicate_cluster_size``, see
+:func:`curate.report.data.read_run_sample`); from ``rejects/`` only ``id`` and
+``duplicate_of`` are read, row group by row group until every chosen cluster has a removed
+member; text is read for the chosen ids only.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import pyarrow.compute as pc
 
 from curate.output import OutputLayout
 from curate.report.charts import HEIGHT, KEPT_COLOR, WIDTH
-from curate.report.data import sample_rows
-from curate.report.page import esc, table
+from curate.report.data import RunSample
+from curate.report.page import chart, esc, table
 from curate.schema import ID, REJECT_REASON, TEXT, URL
 from curate.storage import parquet_file
 
@@ -94,9 +95,9 @@ def _cut(text: str | None) -> str:
     return (text or "")[:DIFF_INPUT_CHARS]
 
 
-def dedup_data(directory: str, stats: dict[str, Any], manifest: dict[str, Any], max_rows: int,
-               samples: int = 3) -> dict[str, Any] | None:
-    """The dedup section's data, or None when the run had no dedup stage:
+def dedup_data(run: RunSample, samples: int = 3) -> dict[str, Any] | None:
+    """The dedup section's data from the output as :func:`~curate.report.data.read_run_sample`
+    read it, or None when the run had no dedup stage:
 
     - ``stages``: per dedup stage ``{"stage", "figures": [(figure, value)]}`` (stats.json);
     - ``cluster_sizes``: ``[{"size", "clusters"}]``, kept documents (one per cluster) per
@@ -106,11 +107,12 @@ def dedup_data(directory: str, stats: dict[str, Any], manifest: dict[str, Any], 
       have a removed member: ``{"size", "kept", "removed"}``, each document ``id``, ``url``,
       ``text`` (cut to :data:`DIFF_INPUT_CHARS`; the page shows about :data:`DIFF_TEXT_CHARS`), the removed one with its ``reason``.
     """
-    stages = dedup_stages(stats, manifest)
+    stats, layout, kept = run.stats, run.layout, run.kept
+    stages = dedup_stages(stats, run.manifest)
     if not stages:
         return None
-    layout = OutputLayout(directory)
-    kept, total, _ = sample_rows(layout, layout.data_dir, [ID, CLUSTER_SIZE], max_rows)
+    if kept is not None:
+        kept = kept.select([c for c in (ID, CLUSTER_SIZE) if c in kept.column_names])
     sizes: list[dict[str, int]] = []
     clusters: list[dict[str, Any]] = []
     if kept is not None and CLUSTER_SIZE in kept.column_names and kept.num_rows:
@@ -136,7 +138,7 @@ def dedup_data(directory: str, stats: dict[str, Any], manifest: dict[str, Any], 
     return {
         "stages": [{"stage": s, "figures": stage_figures(stats, s)} for s in stages],
         "cluster_sizes": sizes,
-        "sample": {"total": total, "used": kept.num_rows if kept is not None else 0},
+        "sample": {"total": run.kept_total, "used": kept.num_rows if kept is not None else 0},
         "clusters": clusters,
     }
 
@@ -225,7 +227,7 @@ def dedup_section(data: dict[str, Any] | None, specs: dict[str, Any]) -> str:
         sample = data["sample"]
         parts.append(f"<h3>Cluster sizes</h3><p class=note>Kept documents per duplicate_cluster_size, "
                      f"{sample['used']:,} of {sample['total']:,} kept rows read.</p>"
-                     '<div class="chart" data-spec="dedup-cluster-sizes"></div>')
+                     + chart("dedup-cluster-sizes"))
     if data["clusters"]:
         parts.append("<h3>Largest clusters</h3><p class=note>The kept document beside one removed as its "
                      f"duplicate; words that differ are marked; each text shown for about {DIFF_TEXT_CHARS:,} characters "

@@ -16,9 +16,9 @@ import pyarrow.parquet as pq
 
 from curate.output import OutputLayout
 from curate.report.charts import WIDTH, grouped_bars
+from curate.report.data import is_tokenized_manifest
 from curate.report.page import chart, document, esc, page, table
 
-TOKENIZED_FORMAT_PREFIX = "curate.tokenized/"
 SAMPLE_TEXT_CHARS = 1000
 # Tokens decoded per sample: enough for SAMPLE_TEXT_CHARS characters in any script.
 SAMPLE_TOKENS = 1000
@@ -31,9 +31,7 @@ ACHIEVED_COLOR = "#4c78a8"
 def read_tokenized_manifest(directory: str) -> dict[str, Any] | None:
     """The output's ``manifest.json`` when it is a tokenized (or mixture) manifest, else None."""
     manifest = OutputLayout(directory).read_json_file("manifest.json")
-    if isinstance(manifest, dict) and str(manifest.get("format", "")).startswith(TOKENIZED_FORMAT_PREFIX):
-        return manifest
-    return None
+    return manifest if is_tokenized_manifest(manifest) else None
 
 
 def _cut(text: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 from pathlib import Path
@@ -10,42 +9,17 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
 from rich.console import Console
 
 from curate.cli import main
 from curate.diff import diff_runs
 from curate.diff_view import diff_outputs
-from curate.pipeline import pipeline_from_dict
-from curate.run import run_pipeline
+from tests.curate.report_runs import run_sample
 
-REPO = Path(__file__).resolve().parents[2]
-PIPELINE = REPO / "pipelines" / "commoncrawl.yaml"
-SAMPLE = REPO / "pipelines" / "samples" / "commoncrawl-sample.warc.gz"
 # Kept documents of the sample have 197 to 340 words: 250 drops some of them.
 MIN_DOC_WORDS = 250
 # Kept documents of the sample score 0.90 to 0.99 as English: 0.95 drops some of them.
 MIN_LANGUAGE_SCORE = 0.95
-
-
-def _pipeline_dict(stage_settings: dict[str, dict[str, object]] | None = None) -> dict:
-    """pipelines/commoncrawl.yaml without minhash_dedup (fast), with ``stage_settings`` applied."""
-    data = yaml.safe_load(PIPELINE.read_text())
-    stages = []
-    for entry in data["stages"]:
-        (name, settings), = entry.items()
-        if name == "minhash_dedup":
-            continue
-        settings = {**(settings or {}), **(stage_settings or {}).get(name, {})}
-        stages.append({name: settings})
-    return {**data, "stages": stages}
-
-
-def _run(directory: Path, stage_settings: dict[str, dict[str, object]] | None = None) -> str:
-    """Run the sample through the pipeline into ``directory`` (in this process); its path."""
-    pipeline = pipeline_from_dict(copy.deepcopy(_pipeline_dict(stage_settings)), source_file=str(PIPELINE))
-    run_pipeline(pipeline, inputs=[str(SAMPLE)], output=str(directory), executor="local")
-    return str(directory)
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +28,10 @@ def runs(tmp_path_factory) -> dict[str, str]:
     language_filter min_score raised."""
     root = tmp_path_factory.mktemp("diff")
     return {
-        "a": _run(root / "a"),
-        "a_again": _run(root / "a_again"),
-        "words": _run(root / "words", {"gopher_quality": {"min_doc_words": MIN_DOC_WORDS}}),
-        "language": _run(root / "language", {"language_filter": {"min_score": MIN_LANGUAGE_SCORE}}),
+        "a": run_sample(root / "a"),
+        "a_again": run_sample(root / "a_again"),
+        "words": run_sample(root / "words", stage_settings={"gopher_quality": {"min_doc_words": MIN_DOC_WORDS}}),
+        "language": run_sample(root / "language", stage_settings={"language_filter": {"min_score": MIN_LANGUAGE_SCORE}}),
     }
 
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
 
 from curate.cli import main
 from curate.output import OutputLayout
@@ -22,12 +18,11 @@ from curate.report import write_report
 from curate.report.data import report_data, sample_rows, whatif_curve
 from curate.report.page import script_json
 from curate.run import run_pipeline
+from tests.curate.browser import dump_dom, find_browser
+from tests.curate.report_runs import json_block, page_section, run_sample
 
 pytest.importorskip("vl_convert")
 
-REPO = Path(__file__).resolve().parents[2]
-PIPELINE = REPO / "pipelines" / "commoncrawl.yaml"
-SAMPLE = REPO / "pipelines" / "samples" / "commoncrawl-sample.warc.gz"
 ATTACK = "<script>alert(1)</script>"
 WORDS = "the quick brown fox jumps over the lazy dog and then it runs to the river with a friend. "
 
@@ -35,12 +30,7 @@ WORDS = "the quick brown fox jumps over the lazy dog and then it runs to the riv
 @pytest.fixture(scope="module")
 def sample_output(tmp_path_factory) -> str:
     """pipelines/commoncrawl.yaml without minhash_dedup, run on the shipped sample."""
-    data = yaml.safe_load(PIPELINE.read_text())
-    data["stages"] = [entry for entry in data["stages"] if "minhash_dedup" not in entry]
-    out = tmp_path_factory.mktemp("report") / "out"
-    run_pipeline(pipeline_from_dict(copy.deepcopy(data), source_file=str(PIPELINE)),
-                 inputs=[str(SAMPLE)], output=str(out), executor="local")
-    return str(out)
+    return run_sample(tmp_path_factory.mktemp("report") / "out")
 
 
 @pytest.fixture(scope="module")
@@ -66,19 +56,6 @@ def sample_page(sample_output, tmp_path_factory) -> tuple[str, str]:
     return str(path), path.read_text(encoding="utf-8")
 
 
-def _json_block(page: str, block_id: str) -> dict:
-    match = re.search(rf'<script type="application/json" id="{block_id}">(.*?)</script>', page, re.S)
-    assert match, block_id
-    return json.loads(match.group(1))
-
-
-def _section(page: str, section_id: str) -> str:
-    """The HTML from the section's heading to the next h2 (or the first script element)."""
-    start = page.index(f'<h2 id="{section_id}">')
-    ends = [i for i in (page.find("<h2", start + 1), page.find("<script", start)) if i > 0]
-    return page[start:min(ends)]
-
-
 def _numeric_columns_with_values(directory: str) -> set[str]:
     columns: set[str] = set()
     for folder in ("data", "rejects"):
@@ -98,23 +75,23 @@ def test_the_page_is_one_offline_file(sample_page):
     assert not re.search(r"<link[^>]*\shref\s*=", page, re.I)
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page, re.I)
     assert not re.search(r"@import|url\(\s*['\"]?https?:", page, re.I)
-    assert '"url":' not in json.dumps(_json_block(page, "curate-specs"))  # data inline, never fetched
+    assert '"url":' not in json.dumps(json_block(page, "curate-specs"))  # data inline, never fetched
 
 
 def test_the_funnel_is_stats_json(sample_output, sample_page):
     _, page = sample_page
     stats = json.loads((Path(sample_output) / "stats.json").read_text())
-    funnel = _json_block(page, "curate-report-data")["funnel"]
+    funnel = json_block(page, "curate-report-data")["funnel"]
     assert [(s["stage"], s["rows_in"], s["rows_out"], s["dropped"]) for s in funnel] == [
         (s["stage"], s["rows_in"], s["rows_out"], s["dropped"]) for s in stats["stages"]]
-    spec = _json_block(page, "curate-specs")["funnel"]
+    spec = json_block(page, "curate-specs")["funnel"]
     passed = {v["stage"]: v["rows"] for v in spec["data"]["values"] if v["part"] == "passed on"}
     assert passed == {s["stage"]: s["rows_out"] for s in stats["stages"]}
 
 
 def test_every_score_column_has_a_chart(sample_output, sample_page):
     _, page = sample_page
-    specs = _json_block(page, "curate-specs")
+    specs = json_block(page, "curate-specs")
     charted = {spec["description"] for key, spec in specs.items() if key.startswith("score-")}
     expected = _numeric_columns_with_values(sample_output)
     assert "gopher_word_count" in expected and "language_score" in expected
@@ -125,7 +102,7 @@ def test_every_score_column_has_a_chart(sample_output, sample_page):
 
 def test_known_thresholds_are_drawn_and_unknown_ones_are_not(sample_page):
     _, page = sample_page
-    specs = {s["description"]: s for k, s in _json_block(page, "curate-specs").items() if k.startswith("score-")}
+    specs = {s["description"]: s for k, s in json_block(page, "curate-specs").items() if k.startswith("score-")}
 
     def rules(column: str) -> list[float]:
         return [v["value"] for layer in specs[column]["layer"][1:] for v in layer["data"]["values"]]
@@ -161,9 +138,9 @@ def test_document_text_is_escaped_and_runs_nothing(planted_output, tmp_path):
     page = path.read_text(encoding="utf-8")
     assert "alert(1)" in page and "kept-1" in page and "short-1" in page
     assert ATTACK not in page and "<img src=x" not in page
-    docs = re.findall(r'<pre class="doc">(.*?)</pre>', _section(page, "examples"), re.S)
+    docs = re.findall(r'<pre class="doc">(.*?)</pre>', page_section(page, "examples"), re.S)
     assert sum("&lt;script&gt;alert(1)&lt;/script&gt;" in d for d in docs) == 2  # one kept, one dropped example
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in _section(page, "near-cut")  # snippets, escaped too
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page_section(page, "near-cut")  # snippets, escaped too
     # only the page's own four script elements
     assert len(re.findall(r"<script\b", page)) == 4
     assert len(re.findall(r"</script>", page, re.I)) == 4
@@ -228,19 +205,12 @@ def test_the_cli_refuses_a_folder_that_is_no_curate_output(tmp_path, capsys):
     assert not (tmp_path / "r.html").exists()
 
 
-def _dump_dom(browser: str, path: Path) -> str:
-    """The page's DOM after its scripts ran, from headless chromium."""
-    return subprocess.run(
-        [browser, "--headless=new", "--disable-gpu", "--no-sandbox", "--virtual-time-budget=5000",
-         "--dump-dom", f"file://{path}"], capture_output=True, text=True, timeout=120, check=True).stdout
-
-
 def test_the_charts_render_in_a_browser_and_no_alert_runs(planted_output, sample_page, tmp_path):
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    browser = find_browser()
     if browser is None:
         pytest.skip("chromium is not installed: apt-get install chromium")
     opening = re.compile(r'<div class="chart[^"]*" data-spec="[^"]+"[^>]*>(.*?)</div>', re.S)
-    dom = _dump_dom(browser, Path(sample_page[0]))
+    dom = dump_dom(browser, Path(sample_page[0]))
     charts = opening.findall(dom)
     assert len(charts) == dom.count('data-spec="') > 10
     assert all("<svg" in c or "<canvas" in c for c in charts)
@@ -251,7 +221,7 @@ def test_the_charts_render_in_a_browser_and_no_alert_runs(planted_output, sample
     spy = ("<script>window.alert = window.confirm = window.prompt = function () "
            "{ document.documentElement.setAttribute('data-alerted', '1'); };</script>")
     (tmp_path / "spied.html").write_text(page.replace("<head>", "<head>" + spy, 1), encoding="utf-8")
-    dom = _dump_dom(browser, tmp_path / "spied.html")
+    dom = dump_dom(browser, tmp_path / "spied.html")
     html_tag = re.search(r"<html[^>]*>", dom)
     assert html_tag and "data-alerted" not in html_tag.group(0)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom  # shown as text

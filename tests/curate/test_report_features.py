@@ -33,6 +33,7 @@ from tests.curate.browser import (
     run_browser,
     section_pages,
 )
+from tests.curate.report_runs import json_block, page_section
 
 pytest.importorskip("vl_convert")
 
@@ -43,18 +44,6 @@ GPT_NEO = Path("models") / "hf-tokenizers" / "gpt-neo-test-tokenizer.json"
 ATTACK = "<script>alert(1)</script>"
 # Hides what is not a chart or a heading, for the screenshots of sections with charts.
 CHARTS_FIRST = "table, pre, .example, details, p, ul { display: none; }"
-
-
-def _json_block(page: str, block_id: str) -> dict:
-    match = re.search(rf'<script type="application/json" id="{block_id}">(.*?)</script>', page, re.S)
-    assert match, block_id
-    return json.loads(match.group(1))
-
-
-def _section(page: str, section_id: str) -> str:
-    start = page.index(f'<h2 id="{section_id}">')
-    ends = [i for i in (page.find("<h2", start + 1), page.find("<script", start)) if i > 0]
-    return page[start:min(ends)]
 
 
 def _run(pipeline: str | dict[str, Any], inputs: list[str], out: Path) -> str:
@@ -191,17 +180,17 @@ def test_documents_near_the_cut(constructed: str) -> None:
     assert near["passes"][1]["status"] == "dropped by gopher_quality: gopher:too_few_stop_words"
     assert near["fails"][0]["score"] == 40.0 and near["fails"][0]["url"] == "https://example.com/r1"
     page = build_report(constructed)
-    section = _section(page, "near-cut")
+    section = page_section(page, "near-cut")
     assert "k60" in section and "r2" in section and ATTACK not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in section
 
 
 def test_bytes_are_shown_where_stats_json_records_them(constructed: str, sample_output: str) -> None:
     page = build_report(constructed)
-    funnel = _section(page, "funnel")
+    funnel = page_section(page, "funnel")
     assert "<th class=n>bytes in</th>" in funnel and "12,345" in funnel and "10,000" in funnel
     assert "tokens in, tokens out per stage" in funnel
-    plain = _section(build_report(sample_output, max_rows=100), "funnel")
+    plain = page_section(build_report(sample_output, max_rows=100), "funnel")
     assert "bytes in</th>" not in plain and "<th class=n>bytes dropped</th>" in plain
     assert "does not record bytes in, bytes out, tokens in, tokens out per stage" in plain
 
@@ -209,7 +198,7 @@ def test_bytes_are_shown_where_stats_json_records_them(constructed: str, sample_
 def test_funnel_reasons_open_their_examples(sample_output: str) -> None:
     page = build_report(sample_output, max_rows=3)  # a small sample: some reasons have no example
     stats = json.loads((Path(sample_output) / "stats.json").read_text())
-    funnel, examples = _section(page, "funnel"), _section(page, "examples")
+    funnel, examples = page_section(page, "funnel"), page_section(page, "examples")
     reasons = [(s["stage"], r) for s in stats["stages"] for r in s["dropped"]]
     assert len(reasons) >= 5
     for stage, reason in reasons:
@@ -219,7 +208,7 @@ def test_funnel_reasons_open_their_examples(sample_output: str) -> None:
         assert f'<details id="{anchor}" class="reason">' in examples
     assert len({reason_anchor(s, r) for s, r in reasons}) == len(reasons)
     assert "No document dropped with this reason is in the sample." in examples
-    bars = [v for v in _json_block(page, "curate-specs")["funnel"]["data"]["values"] if v["part"] != "passed on"]
+    bars = [v for v in json_block(page, "curate-specs")["funnel"]["data"]["values"] if v["part"] != "passed on"]
     assert {v["anchor"] for v in bars} == {reason_anchor(s, r) for s, r in reasons}
     # a reason that could close the id's quotes or a tag gets a safe id
     assert re.fullmatch(r"drop-[A-Za-z0-9-]+", reason_anchor('x"><script>', "a b/c"))
@@ -232,8 +221,8 @@ def test_code_counts_per_repository_and_language(code_output: str) -> None:
     assert by["repo"] == {"tinyrepo": (6, 2)}  # 8 files: one too wide line, one exact copy dropped
     assert by["language"]["Python"] == (4, 2)
     page = build_report(code_output)
-    section = _section(page, "sources")
-    assert "Counted in the sample" in section and "origins-0" in _json_block(page, "curate-specs")
+    section = page_section(page, "sources")
+    assert "Counted in the sample" in section and "origins-0" in json_block(page, "curate-specs")
     assert 'data-spec="origins-1"' in section
 
 
@@ -270,7 +259,7 @@ def test_books_pipeline_is_reported_and_diffed(shared_data: Path, tmp_path: Path
     assert set(rows) == {"972.txt", "old-dvldc10.txt", "3261.txt"}
     assert sum(r["kept"] for r in rows.values()) == 2 and sum(r["dropped"] for r in rows.values()) == 1  # one edition
     assert rows["3261.txt"]["title"].startswith("News from Nowhere")
-    assert "The Devil&#x27;s Dictionary" in _section(page, "sources")
+    assert "The Devil&#x27;s Dictionary" in page_section(page, "sources")
 
 
 def test_the_mixture_pipeline_is_reported(shared_data: Path, tmp_path: Path) -> None:
@@ -311,10 +300,10 @@ def test_a_run_with_output_tokenized_shows_its_curation_and_its_shards(shared_da
         assert f'<h2 id="{section}">' in page
     assert "<h2>Tokens per shard</h2>" in page and "<h2>Decoded samples</h2>" in page
     assert page.index('<h2 id="funnel">') < page.index('<h2 id="tokenized">')
-    data = _json_block(page, "curate-report-data")
+    data = json_block(page, "curate-report-data")
     assert [s["rows_out"] for s in data["funnel"]] == [s["rows_out"] for s in stats["stages"]]
     assert data["tokenized"]["totals"]["documents"] == stats["documents"]["kept"]
-    specs = _json_block(page, "curate-specs")
+    specs = json_block(page, "curate-specs")
     assert {"funnel", "tokens-per-shard", "tokens-per-source"} <= set(specs)
     assert page.count("<h1>") == 1
     # curate diff compares its curation with another run's (here itself: nothing differs)

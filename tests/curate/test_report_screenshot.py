@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from curate.pipeline import load_pipeline
 from curate.report import write_report
 from curate.run import run_pipeline
-from tests.curate.browser import png_pixels
+from tests.curate.browser import find_browser, png_pixels, run_browser
 
 pytest.importorskip("vl_convert")
 
@@ -26,7 +25,7 @@ PICTURE = REPO / "docs" / "report.png"
 
 
 def test_the_readme_picture_is_a_screenshot_of_a_real_report(tmp_path, monkeypatch):
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    browser = find_browser()
     if browser is None:
         pytest.skip("chromium is not installed: apt-get install chromium")
     monkeypatch.chdir(tmp_path)  # the page names the output as the README's command does: out/sample
@@ -35,9 +34,7 @@ def test_the_readme_picture_is_a_screenshot_of_a_real_report(tmp_path, monkeypat
     page = tmp_path / "report.html"
     write_report("out/sample", str(page))
     shot = tmp_path / "report.png"
-    subprocess.run([browser, "--headless=new", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
-                    "--window-size=1100,1400", "--virtual-time-budget=5000", f"--screenshot={shot}",
-                    f"file://{page}"], capture_output=True, timeout=120, check=True)
+    run_browser(browser, page, "--window-size=1100,1400", f"--screenshot={shot}")
     width, height, pixels = png_pixels(shot)
     assert (width, height) == (1100, 1400)
     # not blank: a page of text and charts has many distinct byte values and few of them white

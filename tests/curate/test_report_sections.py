@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from curate.cli import main
 from curate.pipeline import pipeline_from_dict
@@ -16,30 +14,13 @@ from curate.report import write_report
 from curate.report.build import build_report
 from curate.report.dedup_section import marked_diff
 from curate.run import run_pipeline
+from tests.curate.report_runs import json_block, page_section, run_sample
 
 pytest.importorskip("vl_convert")
 
-REPO = Path(__file__).resolve().parents[2]
-PIPELINE = REPO / "pipelines" / "commoncrawl.yaml"
-SAMPLE = REPO / "pipelines" / "samples" / "commoncrawl-sample.warc.gz"
 # Kept documents of the sample have 197 to 340 words: 250 drops some of them.
 MIN_DOC_WORDS = 250
 ATTACK = "<script>alert(1)</script>"
-
-
-def _run(directory: Path, dedup: bool, stage_settings: dict[str, dict[str, object]] | None = None) -> str:
-    """pipelines/commoncrawl.yaml (without minhash_dedup unless ``dedup``), ``stage_settings``
-    applied, run on the shipped sample into ``directory``; its path."""
-    data = yaml.safe_load(PIPELINE.read_text())
-    stages = []
-    for entry in data["stages"]:
-        (name, settings), = entry.items()
-        if name == "minhash_dedup" and not dedup:
-            continue
-        stages.append({name: {**(settings or {}), **(stage_settings or {}).get(name, {})}})
-    pipeline = pipeline_from_dict(copy.deepcopy({**data, "stages": stages}), source_file=str(PIPELINE))
-    run_pipeline(pipeline, inputs=[str(SAMPLE)], output=str(directory), executor="local")
-    return str(directory)
 
 
 @pytest.fixture(scope="module")
@@ -48,28 +29,15 @@ def runs(tmp_path_factory) -> dict[str, str]:
     gopher_quality min_doc_words raised to 250."""
     root = tmp_path_factory.mktemp("sections")
     return {
-        "dedup": _run(root / "dedup", True),
-        "plain": _run(root / "plain", False),
-        "words": _run(root / "words", False, {"gopher_quality": {"min_doc_words": MIN_DOC_WORDS}}),
+        "dedup": run_sample(root / "dedup", dedup=True),
+        "plain": run_sample(root / "plain"),
+        "words": run_sample(root / "words", stage_settings={"gopher_quality": {"min_doc_words": MIN_DOC_WORDS}}),
     }
 
 
 @pytest.fixture(scope="module")
 def dedup_page(runs) -> str:
     return build_report(runs["dedup"])
-
-
-def _json_block(page: str, block_id: str) -> dict:
-    match = re.search(rf'<script type="application/json" id="{block_id}">(.*?)</script>', page, re.S)
-    assert match, block_id
-    return json.loads(match.group(1))
-
-
-def _section(page: str, section_id: str) -> str:
-    """The HTML from the section's heading to the next h2 (or the first script element)."""
-    start = page.index(f'<h2 id="{section_id}">')
-    ends = [i for i in (page.find("<h2", start + 1), page.find("<script", start)) if i > 0]
-    return page[start:min(ends)]
 
 
 def _doc_bodies(section: str) -> list[str]:
@@ -80,7 +48,7 @@ def test_the_dedup_section_shows_the_stage_figures(runs, dedup_page):
     stats = json.loads((Path(runs["dedup"]) / "stats.json").read_text())
     summary = stats["dedup"]["minhash_dedup"]
     assert summary["removed"] == 2
-    section = _section(dedup_page, "dedup")
+    section = page_section(dedup_page, "dedup")
     figures = dict(re.findall(r"<tr><td>([^<]+)</td><td[^>]*>([^<]+)</td></tr>", section))
     assert int(figures["removed"]) == summary["removed"]
     assert int(figures["candidate_pairs"]) == summary["candidate_pairs"]
@@ -89,7 +57,7 @@ def test_the_dedup_section_shows_the_stage_figures(runs, dedup_page):
 
 
 def test_the_cluster_size_histogram(dedup_page):
-    spec = _json_block(dedup_page, "curate-specs")["dedup-cluster-sizes"]
+    spec = json_block(dedup_page, "curate-specs")["dedup-cluster-sizes"]
     assert spec["mark"]["type"] == "bar"
     counts = {v["size"]: v["clusters"] for v in spec["data"]["values"]}
     assert counts == {1: 14, 2: 2}  # 16 kept, two of them with one near-duplicate removed
@@ -97,7 +65,7 @@ def test_the_cluster_size_histogram(dedup_page):
 
 
 def test_the_largest_clusters_side_by_side(dedup_page):
-    section = _section(dedup_page, "dedup")
+    section = page_section(dedup_page, "dedup")
     assert section.count("<h4>kept</h4>") == section.count("<h4>removed</h4>") == 2
     assert "reason: near_duplicate" in section
     # The ferry article: the removed copy says the bridge opened in 1961.
@@ -110,7 +78,7 @@ def test_the_largest_clusters_side_by_side(dedup_page):
 def test_no_dedup_stage_no_dedup_section(runs):
     page = build_report(runs["plain"])
     assert 'id="dedup"' not in page
-    assert "dedup-cluster-sizes" not in _json_block(page, "curate-specs")
+    assert "dedup-cluster-sizes" not in json_block(page, "curate-specs")
 
 
 def test_marked_words_are_escaped_first():
@@ -134,7 +102,7 @@ def test_a_planted_near_duplicate_is_escaped(tmp_path):
     pipeline = pipeline_from_dict({"name": "planted", "input": {"format": "jsonl"}, "stages": [{"minhash_dedup": {}}]})
     run_pipeline(pipeline, inputs=[str(source)], output=str(tmp_path / "out"), executor="local")
     page = build_report(str(tmp_path / "out"))
-    section = _section(page, "dedup")
+    section = page_section(page, "dedup")
     assert "<mark>harmless</mark>" in section
     assert "<mark>&lt;script&gt;alert(1)&lt;/script&gt;</mark>" in section
     assert ATTACK not in page
@@ -145,11 +113,11 @@ def test_the_diff_section(runs, tmp_path):
     path = tmp_path / "r.html"
     write_report(runs["plain"], str(path), diff_with=runs["words"])
     page = path.read_text(encoding="utf-8")
-    section = _section(page, "diff")
+    section = page_section(page, "diff")
     assert "gopher_quality.min_doc_words" in section and f"<td>{MIN_DOC_WORDS}</td>" in section
     assert "gopher:too_few_words" in section
     assert "only kept in A" in section
-    spec = _json_block(page, "curate-specs")["diff-only-kept"]
+    spec = json_block(page, "curate-specs")["diff-only-kept"]
     reasons = {v["reason"] for v in spec["data"]["values"]}
     assert any("gopher:too_few_words" in r for r in reasons)
     assert all(v["side"] == "only kept in A" for v in spec["data"]["values"])  # B keeps a subset

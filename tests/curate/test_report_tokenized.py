@@ -16,17 +16,12 @@ from curate.mixture import load_mixture, run_mixture
 from curate.report import write_report
 from curate.report.tokenized import tokenized_report_data
 from curate.tokenize.shards import Source, TokenizedSettings, write_tokenized
+from tests.curate.report_runs import json_block
 from tests.tokenize.helpers import GPT_NEO, book_text, paragraphs, write_docs
 
 pytest.importorskip("vl_convert")
 
 ATTACK = "<script>alert(1)</script>"
-
-
-def _json_block(page: str, block_id: str) -> dict:
-    match = re.search(rf'<script type="application/json" id="{block_id}">(.*?)</script>', page, re.S)
-    assert match, block_id
-    return json.loads(match.group(1))
 
 
 def _docs(shared_data: Path, book: str, count: int, prefix: str) -> tuple[list[str], list[str]]:
@@ -86,12 +81,12 @@ def test_tokens_per_source_and_shard_are_the_manifest(tokenized_output: Path, tm
     page = _page(tokenized_output, tmp_path)
     manifest = _manifest(tokenized_output)
     assert len(manifest["shards"]) > 1
-    data = _json_block(page, "curate-report-data")
+    data = json_block(page, "curate-report-data")
     assert data["kind"] == "tokenized" and data["mixture"] == []
     assert data["totals"] == {"documents": manifest["totals"]["documents"], "tokens": manifest["totals"]["tokens"]}
     assert {r["source"]: r["tokens"] for r in data["per_source"]} == manifest["totals"]["by_source"]
     assert [(s["path"], s["tokens"]) for s in data["per_shard"]] == [(s["path"], s["tokens"]) for s in manifest["shards"]]
-    specs = _json_block(page, "curate-specs")
+    specs = json_block(page, "curate-specs")
     assert {v["source"]: v["tokens"] for v in specs["tokens-per-source"]["data"]["values"]} == manifest["totals"]["by_source"]
     assert [v["tokens"] for v in specs["tokens-per-shard"]["data"]["values"]] == [s["tokens"] for s in manifest["shards"]]
     assert f"{manifest['totals']['tokens']:,}" in page  # in the tables too
@@ -104,7 +99,7 @@ def test_the_mixture_shows_weights_beside_achieved_shares(mixture_output: Path, 
     page = _page(mixture_output, tmp_path)
     manifest = _manifest(mixture_output)
     sources = manifest["mixture"]["sources"]
-    data = _json_block(page, "curate-report-data")
+    data = json_block(page, "curate-report-data")
     assert data["kind"] == "mixture" and data["name"] == "mix"
     rows = {r["source"]: r for r in data["mixture"]}
     assert set(rows) == {"nowhere", "dictionary"}
@@ -119,7 +114,7 @@ def test_the_mixture_shows_weights_beside_achieved_shares(mixture_output: Path, 
         assert row, name
         cells = row.group(1)
         assert f">{info['weight']:g}<" in cells and f">{info['achieved']:.2%}<" in cells
-    spec = _json_block(page, "curate-specs")["mixture"]
+    spec = json_block(page, "curate-specs")["mixture"]
     shares = {(v["source"], v["set"]): v["share"] for v in spec["data"]["values"]}
     assert shares[("nowhere", "configured")] == pytest.approx(0.7)
     assert shares[("dictionary", "achieved")] == pytest.approx(sources["dictionary"]["achieved"])
@@ -159,7 +154,7 @@ def test_the_page_is_one_offline_file(mixture_output: Path, tmp_path: Path) -> N
     assert not re.search(r"<link[^>]*\shref\s*=", page, re.I)
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page, re.I)
     assert not re.search(r"@import|url\(\s*['\"]?https?:", page, re.I)
-    assert '"url":' not in json.dumps(_json_block(page, "curate-specs"))
+    assert '"url":' not in json.dumps(json_block(page, "curate-specs"))
 
 
 def test_the_cli(tokenized_output: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
