@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from curate.decontam.hits import Hits
 
 MAX_PARTITIONS = 4096
+MIN_PARTITION_ENTRIES = 10_000
 
 
 def compute_matches(folder: str, meta: dict[str, Any], partitions: int | None,
@@ -46,8 +47,11 @@ def compute_matches(folder: str, meta: dict[str, Any], partitions: int | None,
     """Run the three steps over the index in ``folder`` (``meta``: its index.json) and the
     Parquet ``files``; the matches of file ``i`` end in ``matches/p<i>/``."""
     budget = broadcast_max_mb * 2**20
-    # a partition of the index should take at most a quarter of the broadcast budget
-    partitions = partitions or min(MAX_PARTITIONS, max(2 * runner.parallelism, math.ceil(meta["bytes"] / max(budget / 4, 1))))
+    # a partition of the index should take at most a quarter of the broadcast budget, and
+    # hold at least MIN_PARTITION_ENTRIES (smaller ones cost a task each and save nothing)
+    needed = math.ceil(meta["bytes"] / max(budget / 4, 1))
+    partitions = partitions or max(2 * runner.parallelism,
+                                   min(needed, MAX_PARTITIONS, math.ceil(meta["entries"] / MIN_PARTITION_ENTRIES)))
     index = WorkDir(folder)
     groups = parquet_file(index.fs, index.path("index.parquet")).num_row_groups
     base = {"index": folder, "partitions": partitions,
